@@ -16,6 +16,7 @@ from .store import Store
 _logger = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+SHUTDOWN_POLL = 0.05
 CONTROL_PREFIX = '/_sandbox/'
 
 
@@ -42,7 +43,7 @@ class Sandbox:
     def serve_forever(self):
         """Run in the calling thread until ``shutdown()`` is called from another thread."""
         self.worker.start()
-        self.httpd.serve_forever()
+        self.httpd.serve_forever(poll_interval=SHUTDOWN_POLL)
 
     def start(self):
         """Run in a background thread (used by the tests)."""
