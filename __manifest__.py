@@ -1,0 +1,29 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+{
+    'name': "Payment Provider: Tamara (Amazon Payment Services)",
+    'version': '18.0.1.0.0',
+    'category': 'Accounting/Payment Providers',
+    'sequence': 350,
+    'summary': "Tamara Buy Now, Pay Later in Saudi Arabia and the UAE, through Amazon Payment "
+               "Services.",
+    'description': " ",  # Non-empty string to avoid loading the README file.
+    'author': "payment_aps_tamara contributors",
+    'depends': ['payment', 'phone_validation', 'website_sale'],
+    'external_dependencies': {'python': ['phonenumbers']},
+    'data': [
+        'views/payment_aps_tamara_templates.xml',
+        'views/payment_provider_views.xml',
+
+        'data/payment_method_data.xml',
+        'data/payment_provider_data.xml',  # Depends on `redirect_form` and `payment_method_tamara`.
+    ],
+    'assets': {
+        'web.assets_frontend': [
+            'payment_aps_tamara/static/src/js/**/*',
+        ],
+    },
+    'post_init_hook': 'post_init_hook',
+    'uninstall_hook': 'uninstall_hook',
+    'license': 'LGPL-3',
+}

@@ -1,0 +1,119 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+"""Protocol constants of Amazon Payment Services (APS) for Tamara payments.
+
+This module is pure data: it imports nothing from Odoo so that the protocol code can be tested and
+reused anywhere. Sources are the APS Tamara API page and the APS reference (see README.md).
+"""
+
+PROVIDER_CODE = 'aps_tamara'
+PAYMENT_METHOD_CODE = 'tamara'
+PAYMENT_OPTION = 'TAMARA'
+
+# The codes of the payment methods to activate when the provider is activated.
+DEFAULT_PAYMENT_METHOD_CODES = {PAYMENT_METHOD_CODE}
+
+# Tamara through APS is offered in Saudi Arabia (SAR) and the United Arab Emirates (AED) only.
+SUPPORTED_CURRENCIES = ('SAR', 'AED')
+SUPPORTED_COUNTRIES = ('SA', 'AE')
+
+# Hosted checkout (browser form POST) and server-to-server API endpoints, per provider state.
+PAYMENT_PAGE_URLS = {
+    'enabled': 'https://checkout.payfort.com/FortAPI/paymentPage',
+    'test': 'https://sbcheckout.payfort.com/FortAPI/paymentPage',
+}
+PAYMENT_API_URLS = {
+    'enabled': 'https://paymentservices.payfort.com/FortAPI/paymentApi',
+    'test': 'https://sbpaymentservices.payfort.com/FortAPI/paymentApi',
+}
+# Paths appended to the test-state endpoint override (a local APS sandbox).
+PAYMENT_PAGE_PATH = '/FortAPI/paymentPage'
+PAYMENT_API_PATH = '/FortAPI/paymentApi'
+
+# SHA types offered by the APS back office, mapped to (hashlib name, is_hmac).
+SHA_TYPES = {
+    'sha256': ('sha256', False),
+    'sha512': ('sha512', False),
+    'hmac256': ('sha256', True),
+    'hmac512': ('sha512', True),
+}
+SHA_TYPE_LABELS = {
+    'sha256': "SHA-256",
+    'sha512': "SHA-512",
+    'hmac256': "HMAC-256",
+    'hmac512': "HMAC-512",
+}
+
+# The only languages of APS' hosted pages.
+SUPPORTED_LANGUAGES = ('en', 'ar')
+DEFAULT_LANGUAGE = 'en'
+
+# Characters allowed besides ASCII letters and digits, and maximum lengths, of the PURCHASE request
+# parameters (APS Tamara API page). `None` as charset means "digits only"; `False` means the value
+# is built by the module and only its length is checked.
+REQUEST_PARAMETER_RULES = {
+    'command': (20, ''),
+    'access_code': (20, ''),
+    'merchant_identifier': (20, ''),
+    'merchant_reference': (40, '-_.'),
+    'amount': (10, None),
+    'currency': (3, ''),
+    'language': (2, ''),
+    'customer_email': (254, '_-.@+'),
+    'payment_option': (10, ''),
+    'phone_number': (19, '+-() '),
+    'order_description': (150, "'/._-#:$ "),
+    'customer_name': (40, "_\\/-.' "),
+    'customer_ip': (45, '.:'),
+    'convenience_fee': (10, None),
+    'settlement_reference': (22, '-_.'),
+    'merchant_extra': (999, ".;/_-,'@"),
+    'merchant_extra1': (250, ".;/_-,'@"),
+    'merchant_extra2': (250, ".;/_-,'@"),
+    'merchant_extra3': (250, ".;/_-,'@"),
+    'merchant_extra4': (250, ".;/_-,'@"),
+    'merchant_extra5': (250, ".;/_-,'@"),
+    'return_url': (400, '$!=?#&-_/:.'),
+    'order_metadata': (None, False),
+}
+REQUIRED_REQUEST_PARAMETERS = (
+    'command', 'access_code', 'merchant_identifier', 'merchant_reference', 'amount', 'currency',
+    'language', 'customer_email', 'payment_option', 'phone_number', 'order_description',
+)
+# Optional parameters that a merchant (or a vertical module) may add to the request.
+OPTIONAL_REQUEST_PARAMETERS = (
+    'convenience_fee', 'settlement_reference', 'merchant_extra', 'merchant_extra1',
+    'merchant_extra2', 'merchant_extra3', 'merchant_extra4', 'merchant_extra5', 'order_metadata',
+)
+
+# Parameters whose value must never reach a log.
+SECRET_PARAMETERS = ('access_code',)
+
+# Mapping of transaction states to APS statuses (first two digits of the response code).
+PAYMENT_STATUS_MAPPING = {
+    'done': ('14',),
+    'authorized': ('02',),
+    'pending': ('19', '15', '20', '40'),
+}
+# Full response codes put on hold rather than failed by APS' own plugins: "technical problem" (006)
+# and the "processed but failed to receive confirmation" family (777-781).
+ON_HOLD_RESPONSE_CODES = (
+    '15777', '15778', '15779', '15780', '15781',
+    '00006', '01006', '02006', '03006', '04006', '05006', '06006', '07006', '08006', '09006',
+    '11006', '13006', '17006',
+)
+# Message code (last three digits of the response code) of a payment cancelled by the customer.
+CANCELED_MESSAGE_CODE = '072'
+
+# The notification commands handled as payment results.
+PAYMENT_COMMANDS = ('PURCHASE', 'AUTHORIZATION')
+
+# Allowed moves of a transaction's state on an APS message. Any other move (a late "pending" after
+# "done", for instance) is stale and ignored: a final state never goes back.
+ALLOWED_STATE_TRANSITIONS = {
+    'draft': ('pending', 'authorized', 'done', 'cancel', 'error'),
+    'pending': ('authorized', 'done', 'cancel', 'error'),
+    'authorized': ('done', 'cancel', 'error'),
+    'error': ('done',),
+    'done': (),
+    'cancel': (),
+}

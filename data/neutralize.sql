@@ -1,0 +1,7 @@
+-- wipe the APS credentials of the Tamara provider
+UPDATE payment_provider
+   SET aps_tamara_merchant_identifier = NULL,
+       aps_tamara_access_code = NULL,
+       aps_tamara_sha_request = NULL,
+       aps_tamara_sha_response = NULL,
+       aps_tamara_sandbox_url = NULL;

@@ -1,0 +1,4 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+from . import payment_provider
+from . import payment_transaction

@@ -1,0 +1,252 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+"""Pure helpers of the APS protocol: signing, parameter rules and status mapping.
+
+Nothing here imports Odoo, so that the protocol can be tested and reused anywhere.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import unicodedata
+
+from . import const
+
+
+# === SIGNATURES === #
+
+def render_value(value):
+    """Render a parameter value as APS concatenates it in the signature string.
+
+    Strings are used as they are. Integers (JSON bodies) render without decimals, booleans as PHP
+    does, and nested values the way APS' official code renders them: maps as `{k=v, k=v}` in
+    insertion order and lists as `[a, b]`.
+
+    :param value: The value of a request or response parameter.
+    :return: The rendered value.
+    :rtype: str
+    """
+    if isinstance(value, bool):
+        return '1' if value else ''
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return '{' + ', '.join(f'{k}={render_value(v)}' for k, v in value.items()) + '}'
+    if isinstance(value, (list, tuple)):
+        return '[' + ', '.join(render_value(v) for v in value) + ']'
+    if value is None:
+        return ''
+    return str(value)
+
+
+def calculate_signature(params, phrase, sha_type):
+    """Compute the APS signature of a set of parameters.
+
+    All parameters but `signature` are sorted by name, concatenated as `name=value` with no
+    separator and wrapped in the phrase; the result is hashed with the SHA type, or, for the HMAC
+    types, authenticated with the phrase as key.
+
+    :param dict params: The parameters to sign.
+    :param str phrase: The SHA request phrase (outgoing) or SHA response phrase (incoming).
+    :param str sha_type: A key of `const.SHA_TYPES`.
+    :return: The lowercase hexadecimal signature.
+    :rtype: str
+    """
+    algorithm, is_hmac = const.SHA_TYPES[sha_type]
+    phrase = phrase or ''
+    body = ''.join(
+        f'{name}={render_value(value)}' for name, value in sorted(params.items())
+        if name != 'signature'
+    )
+    message = f'{phrase}{body}{phrase}'.encode()
+    if is_hmac:
+        return hmac.new(phrase.encode(), message, algorithm).hexdigest()
+    return hashlib.new(algorithm, message).hexdigest()
+
+
+def is_signature_valid(params, phrase, sha_type):
+    """Check in constant time that the `signature` of the parameters is the expected one.
+
+    :param dict params: The received parameters, `signature` included.
+    :param str phrase: The SHA response phrase.
+    :param str sha_type: A key of `const.SHA_TYPES`.
+    :return: Whether the signature is present and valid.
+    :rtype: bool
+    """
+    received = params.get('signature')
+    if not isinstance(received, str) or not received or not phrase:
+        return False
+    expected = calculate_signature(params, phrase, sha_type)
+    return hmac.compare_digest(expected.encode(), received.strip().lower().encode())
+
+
+# === PARAMETER RULES === #
+
+def _is_allowed_char(char, specials):
+    return char in specials or (char.isascii() and char.isalnum())
+
+
+def check_parameter(name, value):
+    """Check a request parameter against APS' documented length and character rules.
+
+    :param str name: The name of the parameter, a key of `const.REQUEST_PARAMETER_RULES`.
+    :param str value: The value to send.
+    :return: The reason why the value is invalid, or None if it is valid.
+    :rtype: str|None
+    """
+    max_length, specials = const.REQUEST_PARAMETER_RULES[name]
+    if max_length and len(value) > max_length:
+        return f"longer than {max_length} characters"
+    if specials is None:
+        if not value.isascii() or not value.isdigit():
+            return "not a whole number"
+    elif specials is not False:
+        invalid = sorted({char for char in value if not _is_allowed_char(char, specials)})
+        if invalid:
+            return f"contains characters APS does not accept: {''.join(invalid)!r}"
+    return None
+
+
+def check_request(params):
+    """Check every parameter of a PURCHASE request and that none of the required ones is missing.
+
+    :param dict params: The request parameters (without signature).
+    :return: The invalid parameters, mapped to the reason why they are invalid.
+    :rtype: dict
+    """
+    errors = {
+        name: "missing" for name in const.REQUIRED_REQUEST_PARAMETERS if not params.get(name)
+    }
+    for name, value in params.items():
+        if name not in const.REQUEST_PARAMETER_RULES:
+            errors[name] = "not a parameter of the APS Tamara request"
+        elif name not in errors:
+            reason = check_parameter(name, value)
+            if reason:
+                errors[name] = reason
+    return errors
+
+
+def clean_text(text, name):
+    """Make a free text acceptable for a parameter: fold accents, drop disallowed characters,
+    collapse spaces and cut at the maximum length.
+
+    :param str text: The text to clean.
+    :param str name: The name of the parameter, a key of `const.REQUEST_PARAMETER_RULES`.
+    :return: The cleaned text, possibly empty.
+    :rtype: str
+    """
+    max_length, specials = const.REQUEST_PARAMETER_RULES[name]
+    folded = unicodedata.normalize('NFKD', text or '')
+    kept = ''.join(
+        char if _is_allowed_char(char, specials) else ' ' for char in folded
+        if not unicodedata.combining(char)
+    )
+    return re.sub(r'\s+', ' ', kept).strip()[:max_length].strip()
+
+
+def build_order_description(order_reference, item_names):
+    """Build a meaningful `order_description`: the order reference followed by what was bought,
+    within APS' 150 allowed characters.
+
+    :param str order_reference: The reference of the order (e.g. S00042).
+    :param list item_names: The names of the items bought, quantities included.
+    :return: The description.
+    :rtype: str
+    """
+    reference = clean_text(order_reference, 'order_description')
+    names = [name for name in (clean_text(n, 'order_description') for n in item_names) if name]
+    # APS accepts no comma: the items are separated by slashes.
+    description = f"{reference}: {' / '.join(names)}" if names else reference
+    return clean_text(description, 'order_description')
+
+
+def is_valid_merchant_reference(reference):
+    """Tell whether a reference can be sent to APS as `merchant_reference`."""
+    return bool(reference) and check_parameter('merchant_reference', reference) is None
+
+
+def normalize_ip(address):
+    """Return the IP address if it is a valid IPv4 or IPv6 address, else None."""
+    try:
+        return str(ipaddress.ip_address((address or '').strip()))
+    except ValueError:
+        return None
+
+
+def get_language(lang_code):
+    """Map an Odoo language code (e.g. `ar_001`) to the language of APS' hosted pages."""
+    language = (lang_code or '')[:2].lower()
+    return language if language in const.SUPPORTED_LANGUAGES else const.DEFAULT_LANGUAGE
+
+
+def serialize_order_metadata(metadata):
+    """Serialize the `order_metadata` object as the compact JSON string posted (and signed)."""
+    return json.dumps(metadata, separators=(',', ':'), ensure_ascii=False, sort_keys=False)
+
+
+# === RESPONSES === #
+
+def normalize_notification(data):
+    """Return the notification data with every value as APS signs it (a string).
+
+    JSON notifications may carry numbers; form-encoded ones only strings.
+
+    :param dict data: The decoded notification.
+    :return: A new dict with the same keys and rendered values.
+    :rtype: dict
+    """
+    return {str(key): render_value(value) for key, value in data.items()}
+
+
+def get_message_code(response_code):
+    """Return the message code: the last three digits of a five-digit response code."""
+    return (response_code or '')[2:]
+
+
+def map_status(status, response_code):
+    """Map an APS status and response code to the state of an Odoo transaction.
+
+    :param str status: The two-digit status.
+    :param str response_code: The five-digit response code (status + message code).
+    :return: One of 'done', 'authorized', 'pending', 'cancel' or 'error'.
+    :rtype: str
+    """
+    if get_message_code(response_code) == const.CANCELED_MESSAGE_CODE:
+        return 'cancel'
+    if response_code in const.ON_HOLD_RESPONSE_CODES:
+        return 'pending'
+    for state, statuses in const.PAYMENT_STATUS_MAPPING.items():
+        if status in statuses:
+            return state
+    return 'error'
+
+
+def is_transition_allowed(current_state, target_state):
+    """Tell whether an APS message may move a transaction from one state to another.
+
+    The same state again is allowed (nothing changes); a final state never goes back.
+    """
+    return target_state == current_state or target_state in const.ALLOWED_STATE_TRANSITIONS.get(
+        current_state, ()
+    )
+
+
+def redact(params):
+    """Return a copy of the parameters safe to log: secret values are masked."""
+    return {
+        key: '***' if key in const.SECRET_PARAMETERS and value else value
+        for key, value in params.items()
+    }
+
+
+class RedactedDict(dict):
+    """A dict whose representation masks the secret parameters.
+
+    Odoo logs the rendering values of the redirect form with `pprint`; this keeps the access code
+    out of the log while the form still carries it, as APS requires.
+    """
+
+    def __repr__(self):
+        return repr(redact(self))
