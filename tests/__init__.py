@@ -1,0 +1,5 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+from . import test_payment_provider
+from . import test_payment_transaction
+from . import test_processing_flows

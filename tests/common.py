@@ -1,0 +1,105 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+import hashlib
+
+from odoo.fields import Command
+
+from odoo.addons.payment.tests.http_common import PaymentHttpCommon
+from odoo.addons.payment_aps_tamara import utils
+
+
+class APSTamaraCommon(PaymentHttpCommon):
+    """ A Saudi shop selling in SAR with the Tamara provider in test state. """
+
+    sha_request = 'req-phrase-42'
+    sha_response = 'resp-phrase-42'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.currency_sar = cls._prepare_currency('SAR')
+        cls.currency_aed = cls._prepare_currency('AED')
+        cls.country_sa = cls.env.ref('base.sa')
+
+        cls.provider = cls._prepare_provider('aps_tamara', update_values={
+            'aps_tamara_merchant_identifier': 'LbscwkFC',
+            'aps_tamara_access_code': 'AWhDMzqUiHeYJXFiMgaX',
+            'aps_tamara_sha_request': cls.sha_request,
+            'aps_tamara_sha_response': cls.sha_response,
+            'aps_tamara_sha_type': 'sha256',
+            'is_published': True,
+        })
+        cls.payment_method = cls.env.ref('payment_aps_tamara.payment_method_tamara')
+        cls.payment_method_id = cls.payment_method.id
+
+        cls.partner = cls.env['res.partner'].create({
+            'name': "Sara Al-Qahtani",
+            'lang': 'en_US',
+            'email': 'otp.success@tamara.ai',
+            'phone': '0500000001',
+            'street': 'King Fahd Road',
+            'city': 'Riyadh',
+            'zip': '12271',
+            'country_id': cls.country_sa.id,
+        })
+        cls.currency = cls.currency_sar
+        cls.amount = 1111.11
+        cls.reference = 'S00042-1'
+
+        cls.pricelist_sar = cls.env['product.pricelist'].create({
+            'name': "Saudi Riyal",
+            'currency_id': cls.currency_sar.id,
+        })
+        cls.product = cls.env['product.product'].create({
+            'name': "Desk Lamp",
+            'type': 'service',
+            'list_price': 1111.11,
+            'taxes_id': [Command.clear()],
+        })
+
+    def _create_order(self, **values):
+        return self.env['sale.order'].create(dict({
+            'partner_id': self.partner.id,
+            'pricelist_id': self.pricelist_sar.id,
+            'order_line': [Command.create({'product_id': self.product.id, 'product_uom_qty': 1})],
+        }, **values))
+
+    def _create_order_transaction(self, order=None, **values):
+        """ Create the draft Tamara transaction paying a sale order, as the checkout does. """
+        order = order or self._create_order()
+        return self._create_transaction(
+            'redirect',
+            reference=values.pop('reference', order.name),
+            amount=order.amount_total,
+            currency_id=order.currency_id.id,
+            sale_order_ids=[Command.set(order.ids)],
+            **values,
+        )
+
+    def _get_form_values(self, tx):
+        """ Render the redirect form of the transaction as the shopper's browser receives it. """
+        processing_values = tx._get_processing_values()
+        return self._extract_values_from_html_form(processing_values['redirect_form_html'])
+
+    @staticmethod
+    def _sha256_signature(params, phrase):
+        """ The documented SHA-256 APS signature, written out here independently of the module. """
+        body = ''.join(f'{k}={v}' for k, v in sorted(params.items()) if k != 'signature')
+        return hashlib.sha256(f'{phrase}{body}{phrase}'.encode()).hexdigest()
+
+    def _aps_answer(self, tx, status='14', response_code='14000', response_message='Success',
+                    **overrides):
+        """ Build APS' signed answer about the transaction: every request parameter echoed, plus
+        APS' own fields, signed with the SHA response phrase.
+        """
+        answer = {k: v for k, v in self._get_form_values(tx)['inputs'].items() if k != 'signature'}
+        answer.update({
+            'fort_id': '169996210006464984',
+            'status': status,
+            'response_code': response_code,
+            'response_message': response_message,
+            'eci': 'ECOMMERCE',
+        })
+        answer.update(overrides)
+        answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha256')
+        return answer
