@@ -168,11 +168,15 @@ def is_valid_merchant_reference(reference):
 
 
 def normalize_ip(address):
-    """Return the IP address if it is a valid IPv4 or IPv6 address, else None."""
+    """Return the IP address if it is a valid IPv4 or IPv6 address, else None.
+
+    An IPv4 address seen through a dual-stack socket (::ffff:a.b.c.d) is returned as IPv4.
+    """
     try:
-        return str(ipaddress.ip_address((address or '').strip()))
+        ip = ipaddress.ip_address((address or '').strip())
     except ValueError:
         return None
+    return str(getattr(ip, 'ipv4_mapped', None) or ip)
 
 
 def get_language(lang_code):
