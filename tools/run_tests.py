@@ -480,6 +480,8 @@ LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ "
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 ADDON_LOGGER_RE = re.compile(r"^odoo\.addons\.(\w+)(\.|$)")
 TEST_LOGGER_RE = re.compile(r"^odoo\.addons\.(\w+)\.tests(\.|$)")
+CONSEQUENCE_RE = re.compile(r"^(Module \w+: \d+ failures, \d+ errors of \d+ tests|"
+                            r"At least one test failed when loading the modules\.)$")
 HOLDER_RE = re.compile(r"^\w+ \(odoo\.addons\.(\w+)\.")   # setUpClass (odoo.addons.x....)
 
 
@@ -495,6 +497,7 @@ class OdooLogScan:
         self.results = []       # (failed, errors, tests) from result lines
         self.problems = []      # list of (kind, record text)
         self.test_failures = []  # record texts of FAIL:/ERROR: results
+        self.consequences = []  # "Module x: n failures..." summary lines
         self.record = None      # (match, lines)
         self.last_progress = ""
 
@@ -519,7 +522,7 @@ class OdooLogScan:
             if traceback:
                 self.problems.append(("traceback", text))
             return
-        level, logger, msg = m.group("level"), m.group("logger"), m.group("msg")
+        level, logger, msg = m.group("level"), m.group("logger"), m.group("msg").rstrip()
         test_mod = None
         tm = TEST_LOGGER_RE.match(logger)
         if tm:
@@ -546,6 +549,9 @@ class OdooLogScan:
         if test_mod and level == "ERROR" and msg.startswith(("FAIL: ", "ERROR: ")):
             self.failed[test_mod] = self.failed.get(test_mod, 0) + 1
             self.test_failures.append(text)
+            return
+        if logger == "odoo.modules.loading" and (CONSEQUENCE_RE.match(msg)):
+            self.consequences.append(text)   # follows from failed tests counted above
             return
         if level in ("ERROR", "CRITICAL"):
             self.problems.append((level, text))
@@ -645,7 +651,8 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
         issues.append(f"module {MODULE} not installed (state: {state})")
     if not scan.results:
         issues.append("no 'N failed, N error(s) of N tests when loading database' line in the log")
-    if rc not in (0, None) and not timed_out:
+    res_failed = sum(r[0] + r[1] for r in scan.results)
+    if rc not in (0, None) and not timed_out and not (rc == 1 and res_failed):
         issues.append(f"odoo-bin exited with code {rc}")
     res_failed = sum(r[0] + r[1] for r in scan.results)
     res_tests = sum(r[2] for r in scan.results)
@@ -694,7 +701,8 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
     if scan.test_failures:
         say(f"\n-- failed tests ({len(scan.test_failures)}) --")
         for text in scan.test_failures[:8]:
-            say(tail(text, 40))
+            lines = text.splitlines()
+            say("\n".join(lines[:1] + lines[1:][-30:]))
             say("")
     if problems:
         say(f"\n-- log problems ({len(problems)}: ERROR/CRITICAL, tracebacks, "
@@ -710,7 +718,9 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
             say("  " + i)
     if bad:
         say(f"\n-- last lines of {rel(log_path)} --")
-        say(tail(log_path.read_text(errors="replace"), 25))
+        lines = [l for l in log_path.read_text(errors="replace").splitlines()
+                 if " INFO " not in l[:60] or " werkzeug: " not in l]
+        say("\n".join(l[:400] for l in lines[-25:]))
         say("")
 
 
