@@ -142,13 +142,6 @@ class Store:
 
     # transactions ------------------------------------------------------------
 
-    def reference_exists(self, merchant_identifier, merchant_reference):
-        """True when the merchant already used this merchant_reference."""
-        with self.atomic() as db:
-            return db.execute(
-                'SELECT 1 FROM transactions WHERE merchant_identifier = ? AND merchant_reference = ?',
-                (merchant_identifier, merchant_reference)).fetchone() is not None
-
     def create_transaction(self, request, amount, token, otp):
         """Store a new hosted-checkout transaction and return it (``None`` if the reference exists)."""
         now = time.time()
