@@ -96,6 +96,18 @@ class SandboxProcess:
         response.raise_for_status()
         return response.json()
 
+    def wait_until_idle(self, timeout=30):
+        """ Wait until no notification of any payment is pending; return the transactions. """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = requests.get(f'{self.url}/_sandbox/transactions', timeout=5)
+            response.raise_for_status()
+            transactions = response.json()['transactions']
+            if all(d['state'] != 'pending' for tx in transactions for d in tx['deliveries']):
+                return transactions
+            time.sleep(0.1)
+        raise AssertionError(f"Notifications still pending after {timeout}s")
+
     def wait_for_deliveries(self, merchant_reference, count, timeout=30):
         """ Wait until at least `count` notifications about the payment are no longer pending. """
         deadline = time.monotonic() + timeout
