@@ -13,6 +13,7 @@
     'external_dependencies': {'python': ['phonenumbers']},
     'data': [
         'views/payment_aps_tamara_templates.xml',
+        'views/payment_aps_tamara_widget_templates.xml',
         'views/payment_provider_views.xml',
 
         'data/payment_method_data.xml',

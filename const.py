@@ -117,3 +117,30 @@ ALLOWED_STATE_TRANSITIONS = {
     'done': (),
     'cancel': (),
 }
+
+# === SHOPPER EXPERIENCE: eligibility, phone, widgets (issue 5) === #
+
+# The billing country Tamara requires for each currency.
+CURRENCY_COUNTRIES = {'SAR': 'SA', 'AED': 'AE'}
+
+# Countries whose mobile numbers Tamara verifies by SMS; a national number is read as one of them.
+PHONE_COUNTRIES = ('SA', 'AE')
+
+# Name of the transaction route parameter carrying the phone number typed in at the payment step.
+PHONE_ROUTE_PARAM = 'aps_tamara_phone'
+
+# Tamara widget v2 script, per provider state (Tamara's CDN; the sandbox CDN pairs with the
+# sandbox public key).
+WIDGET_SCRIPT_URLS = {
+    'enabled': 'https://cdn.tamara.co/widget-v2/tamara-widget.js',
+    'test': 'https://cdn-sandbox.tamara.co/widget-v2/tamara-widget.js',
+}
+# `inline-type` of the widget per placement, as in Tamara's own plugins: 2 = product widget
+# (product page and cart), 6 = single-checkout widget under the payment option.
+WIDGET_INLINE_TYPES = {
+    'product': '2',
+    'cart': '2',
+    'checkout': '6',
+}
+# The widget speaks English and Arabic only.
+WIDGET_LANGUAGES = ('en', 'ar')

@@ -5,7 +5,7 @@ import logging
 from werkzeug import urls
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.http import request
 from odoo.tools import SQL
 
@@ -169,32 +169,31 @@ class PaymentTransaction(models.Model):
             ))
 
     def _aps_tamara_get_phone_number(self):
-        """ Return the customer's phone number in international (E.164) format.
+        """ Return the customer's mobile phone number in international (E.164) format.
 
-        The mobile number is preferred, as Tamara verifies it by SMS. The number is parsed and
-        formatted by `phone_validation` (the `phonenumbers` library), with the customer's country
-        for numbers written without country code.
+        Tamara verifies the customer by SMS, so the number must be a Saudi or Emirati mobile
+        number (`payment.provider._aps_tamara_format_phone`, which relies on `phone_validation`
+        and the `phonenumbers` library); the first valid one of the customer's mobile and phone
+        numbers is sent.
 
         :return: The phone number, e.g. +966500000001.
         :rtype: str
-        :raise ValidationError: If the customer has no valid phone number.
+        :raise ValidationError: If the customer has no valid mobile phone number.
         """
         self.ensure_one()
         partner = self.partner_id
-        number = partner.mobile or self.partner_phone or partner.phone
-        if not number:
+        numbers = [n for n in (partner.mobile, self.partner_phone, partner.phone) if n]
+        if not numbers:
             raise ValidationError("Tamara: " + _(
                 "Tamara needs your mobile phone number to confirm your identity. Please add it to "
                 "your address and try again."
             ))
         country = self.partner_country_id or partner.country_id or self.company_id.country_id
-        try:
-            formatted = partner._phone_format(
-                number=number, country=country, force_format='E164', raise_exception=True
-            )
-        except UserError:
-            formatted = False
+        formatted = next(filter(None, (
+            self.provider_id._aps_tamara_format_phone(n, country) for n in numbers
+        )), False)
         if not formatted:
+            number = numbers[0]
             raise ValidationError("Tamara: " + _(
                 "The phone number %(number)s is not valid. Please correct it in your address and "
                 "try again.", number=number,

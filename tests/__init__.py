@@ -5,3 +5,4 @@ from . import test_payment_transaction
 from . import test_processing_flows
 from . import test_sandbox_flows
 from . import test_browser_checkout
+from . import test_shopper_experience

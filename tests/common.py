@@ -57,6 +57,13 @@ class APSTamaraCommon(PaymentHttpCommon):
             'taxes_id': [Command.clear()],
         })
 
+    def _setup_sar_shop(self):
+        """ Make the website sell in SAR: its only pricelist is the SAR one. """
+        website = self.env['website'].get_current_website()
+        self.env['product.pricelist'].search([('id', '!=', self.pricelist_sar.id)]).action_archive()
+        self.pricelist_sar.write({'website_id': website.id, 'selectable': True})
+        return website
+
     def _create_order(self, **values):
         return self.env['sale.order'].create(dict({
             'partner_id': self.partner.id,

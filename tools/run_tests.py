@@ -275,7 +275,11 @@ def run_pytest(py: Path, label: str, path: Path, summary: Summary, pytest_args) 
     junit = ARTIFACTS / f"junit-{label.split()[0]}.xml"
     if junit.exists():
         junit.unlink()
-    cmd = [str(py), "-m", "pytest", rel(path), "-p", "no:odoo", "-p", "no:cacheprovider",
+    # --rootdir=<the tests folder>: pytest >= 8 otherwise builds Package nodes for
+    # every folder with an __init__.py up to the rootdir and imports them -- the
+    # repository root is the addon, whose __init__.py imports odoo.
+    cmd = [str(py), "-m", "pytest", rel(path), f"--rootdir={rel(path)}",
+           "-p", "no:odoo", "-p", "no:cacheprovider",
            "-q", "-rfEs", f"--junitxml={junit}", *pytest_args]
     step(f"{label}: {' '.join(cmd[1:])}")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
