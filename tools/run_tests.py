@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import getpass
 import hashlib
 import json
 import os
@@ -207,17 +206,21 @@ def relaxed_odoo_requirements(odoo_root: Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def ensure_requirements(py: Path, venv: Path, chunks, import_check: str) -> None:
-    """pip install the given requirement texts unless already done.
+def ensure_requirements(py: Path, venv: Path, stages, import_check: str) -> str:
+    """pip install requirement texts, stage by stage, unless already done.
 
-    chunks: list of (label, requirements text). A marker file in the venv
-    records the hash of what was installed; we skip pip when the hash is
-    recorded AND `import_check` (python code) succeeds in the venv.
+    stages: list of stages, each a list of (label, requirements text); every
+    stage is one `pip install -r` run, so a later stage (the project's own
+    requirements-test.txt) wins over an earlier one (Odoo's pins) when they
+    conflict -- pip then only warns, and the warning is reported as a note.
+    A marker file in the venv records the hash of what was installed; pip is
+    skipped when the hash is recorded AND `import_check` succeeds in the venv.
     """
-    text = "".join(f"# --- {label}\n{body}\n" for label, body in chunks)
+    texts = ["".join(f"# --- {label}\n{body}\n" for label, body in chunks)
+             for chunks in stages]
     pyver = subprocess.run([str(py), "-c", "import sys; print(sys.version)"],
                            capture_output=True, text=True).stdout.strip()
-    digest = hashlib.sha256((pyver + "\n" + text).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\n#=====\n".join([pyver] + texts).encode()).hexdigest()[:16]
     marker = venv / ".payment_aps_tamara-requirements"
     done = set(marker.read_text().split()) if marker.exists() else set()
 
@@ -225,31 +228,43 @@ def ensure_requirements(py: Path, venv: Path, chunks, import_check: str) -> None
         return subprocess.call([str(py), "-c", import_check],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
 
-    labels = ", ".join(label for label, _ in chunks)
+    labels = ", then ".join(", ".join(label for label, _ in chunks) for chunks in stages)
     if digest in done and imports_ok():
         step(f"venv {venv}: requirements up to date ({labels})")
-        return
-    req = venv / f"requirements-{digest}.txt"
-    req.write_text(text)
+        return digest
     log = ARTIFACTS / "pip-install.log"
     step(f"pip install into {venv}: {labels} (log: {rel(log)}) ...")
     t0 = time.time()
-    with open(log, "a") as fh:
-        fh.write(f"\n===== {time.ctime()} pip install -r {req}\n{text}\n")
-        fh.flush()
-        rc = subprocess.call([str(py), "-m", "pip", "install", "--disable-pip-version-check",
-                              "-r", str(req)], stdout=fh, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL)
-    if rc:
-        say(tail(log.read_text(errors="replace"), 25))
-        raise HarnessError(f"pip install failed (rc={rc}), see {rel(log)}")
+    conflicts = []
+    for i, text in enumerate(texts):
+        req = venv / f"requirements-{digest}-{i}.txt"
+        req.write_text(text)
+        res = subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check",
+                              "-r", str(req)], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        with open(log, "a") as fh:
+            fh.write(f"\n===== {time.ctime()} pip install -r {req}\n{text}\n{res.stdout}")
+        if res.returncode:
+            say(tail(res.stdout, 25))
+            raise HarnessError(f"pip install failed (rc={res.returncode}), see {rel(log)}")
+        conflicts += [l.strip() for l in res.stdout.splitlines()
+                      if "which is incompatible" in l]
     if not imports_ok():
         res = subprocess.run([str(py), "-c", import_check], capture_output=True, text=True)
         raise HarnessError("requirements installed but import check fails: "
                            + tail(res.stderr, 5))
     step(f"  installed in {fmt_secs(time.time() - t0)}")
+    (venv / f".payment_aps_tamara-conflicts-{digest}").write_text("\n".join(conflicts))
+    for c in conflicts:
+        step(f"  pip: {c}")
     with open(marker, "a") as fh:
         fh.write(digest + "\n")
+    return digest
+
+
+def pip_conflicts(venv: Path, digest: str):
+    p = venv / f".payment_aps_tamara-conflicts-{digest}"
+    return p.read_text().split("\n") if p.exists() else []
 
 
 # --------------------------------------------------------------------------
@@ -759,12 +774,15 @@ def part_odoo(args, summary: Summary, venv: Path):
         else:
             with FileLock(CACHE / "venv.lock"):
                 py = ensure_venv(venv)
-                chunks = [("odoo requirements.txt (relaxed)", relaxed_odoo_requirements(root)),
-                          ("requirements-test.txt", (REPO / "requirements-test.txt").read_text())]
-                chunks += extra_requirements()
+                stages = [[("odoo requirements.txt (relaxed)", relaxed_odoo_requirements(root))],
+                          [("requirements-test.txt", (REPO / "requirements-test.txt").read_text())]
+                          + extra_requirements()]
                 check = (f"import sys; sys.path.insert(0, {str(root)!r}); import odoo, "
                          "odoo.tests.common, websocket, pytest, requests, phonenumbers, psycopg2")
-                ensure_requirements(py, venv, chunks, check)
+                digest = ensure_requirements(py, venv, stages, check)
+                for c in filter(None, pip_conflicts(venv, digest)):
+                    summary.notes.append("pip: " + c + " (requirements-test.txt wins over "
+                                         "Odoo's pin)")
         if chrome_path() is None:
             step("odoo: no Chrome/Chromium found, trying apt-get install chromium")
             apt_install(["chromium"], ARTIFACTS / "apt.log")
@@ -840,7 +858,7 @@ def main(argv=None) -> int:
                 py = ensure_venv(venv)
                 chunks = [("requirements-test.txt", (REPO / "requirements-test.txt").read_text())]
                 chunks += extra_requirements()
-                ensure_requirements(py, venv, chunks,
+                ensure_requirements(py, venv, [chunks],
                                     "import pytest, requests, phonenumbers, websocket")
         except HarnessError as e:
             step(f"standalone: cannot run: {e}")
