@@ -144,3 +144,38 @@ WIDGET_INLINE_TYPES = {
 }
 # The widget speaks English and Arabic only.
 WIDGET_LANGUAGES = ('en', 'ar')
+
+# === AFTER THE PAYMENT: paymentApi operations and reconciliation (issue 4) === #
+
+# Connection and read timeouts (seconds) of paymentApi requests. A read timeout leaves the outcome
+# unknown: the operation is then checked again, with the same maintenance reference.
+API_CONNECT_TIMEOUT = 10
+API_READ_TIMEOUT = 30
+
+# The language of paymentApi requests: only APS' `response_message` depends on it.
+API_LANGUAGE = 'en'
+
+# Maintenance commands mapped to the status of their success and of their failure.
+OPERATION_STATUSES = {
+    'REFUND': ('06', '07'),
+    'CAPTURE': ('04', '05'),
+    'VOID_AUTHORIZATION': ('08', '09'),
+}
+OPERATION_COMMANDS = tuple(OPERATION_STATUSES)
+# Full response codes of a successful operation or query.
+REFUND_SUCCESS_CODE = '06000'
+CAPTURE_SUCCESS_CODE = '04000'
+VOID_SUCCESS_CODE = '08000'
+CHECK_STATUS_SUCCESS_CODE = '12000'
+CHECK_STATUS_SUCCESS_STATUS = '12'
+# Message code of a CHECK_STATUS about an order APS does not know (never reached its page).
+ORDER_NOT_FOUND_MESSAGE_CODE = '036'
+
+# Default delays of the reconciliation: ask APS about a transaction left without answer after
+# these minutes; cancel a shopper's abandoned checkout after these hours; show the merchant
+# authorized payments older than these days.
+DEFAULT_CHECK_AFTER_MINUTES = 30
+DEFAULT_ABANDON_AFTER_HOURS = 24
+DEFAULT_AUTHORIZED_ALERT_DAYS = 5
+# At most this many transactions are checked by one run of the reconciliation.
+RECONCILE_BATCH_SIZE = 50

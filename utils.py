@@ -237,6 +237,73 @@ def is_transition_allowed(current_state, target_state):
     )
 
 
+def map_operation_status(command, status, response_code):
+    """Map the answer to a maintenance operation (REFUND, CAPTURE, VOID_AUTHORIZATION) to the state
+    of the Odoo transaction that carries it.
+
+    :param str command: A key of `const.OPERATION_STATUSES`.
+    :param str status: The two-digit status.
+    :param str response_code: The five-digit response code.
+    :return: 'done' (refunded or captured), 'cancel' (voided), 'pending' (on hold) or 'error'.
+    :rtype: str
+    """
+    success_status, _failure_status = const.OPERATION_STATUSES[command]
+    if status == success_status and get_message_code(response_code) == '000':
+        return 'cancel' if command == 'VOID_AUTHORIZATION' else 'done'
+    if response_code in const.ON_HOLD_RESPONSE_CODES:
+        return 'pending'
+    return 'error'
+
+
+def _minor_amount(value):
+    value = str(value or '').strip()
+    return int(value) if value.isdigit() else 0
+
+
+def check_status_to_notification(answer, currency):
+    """Turn APS' answer to CHECK_STATUS into the payment result it stands for, shaped like a
+    notification so that it is applied by the same code.
+
+    CHECK_STATUS reports the last operation on the order (the purchase, or a later refund, capture
+    or void) and the amounts authorized, captured and refunded. The payment's own outcome is read
+    from the amounts first: money captured means paid, whatever happened after.
+
+    :param dict answer: The verified answer, values as strings.
+    :param str currency: The currency of the transaction (CHECK_STATUS does not carry one; APS
+                         refuses any other currency on the order).
+    :return: The notification-like result, or None if APS does not know the order.
+    :rtype: dict|None
+    """
+    if answer.get('status') != const.CHECK_STATUS_SUCCESS_STATUS:
+        return None
+    authorized = _minor_amount(answer.get('authorized_amount'))
+    captured = _minor_amount(answer.get('captured_amount'))
+    last_status = answer.get('transaction_status') or ''
+    last_code = answer.get('transaction_code') or ''
+    result = {
+        'merchant_reference': answer.get('merchant_reference'),
+        'fort_id': answer.get('fort_id') or '',
+        'response_message': answer.get('transaction_message') or '',
+        'currency': currency,
+    }
+    if captured and captured >= authorized:
+        return dict(result, command='PURCHASE', status='14', response_code='14000',
+                    amount=str(captured))
+    if last_status == const.OPERATION_STATUSES['VOID_AUTHORIZATION'][0]:
+        return dict(result, command='VOID_AUTHORIZATION', status=last_status,
+                    response_code=last_code)
+    if authorized:
+        return dict(result, command='PURCHASE', status='02', response_code='02000',
+                    amount=str(authorized))
+    # Nothing authorized: the purchase outcome itself (pending, declined, canceled...).
+    return dict(result, command='PURCHASE', status=last_status, response_code=last_code)
+
+
+def is_order_not_found(answer):
+    """Tell whether APS' answer to CHECK_STATUS says that it does not know the order."""
+    return get_message_code(answer.get('response_code')) == const.ORDER_NOT_FOUND_MESSAGE_CODE
+
+
 def redact(params):
     """Return a copy of the parameters safe to log: secret values are masked."""
     return {

@@ -1,8 +1,11 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
 import logging
+import pprint
 
 import phonenumbers
+import requests
+from requests.adapters import HTTPAdapter
 from werkzeug import urls
 
 from odoo import _, api, fields, models
@@ -15,6 +18,15 @@ from odoo.addons.phone_validation.tools import phone_validation
 
 
 _logger = logging.getLogger(__name__)
+
+
+class APSTamaraTimeoutAdapter(HTTPAdapter):
+    """ An HTTP adapter giving every request APS' connect and read timeouts. """
+
+    def send(self, request, timeout=None, **kwargs):
+        if timeout is None:
+            timeout = (const.API_CONNECT_TIMEOUT, const.API_READ_TIMEOUT)
+        return super().send(request, timeout=timeout, **kwargs)
 
 
 class PaymentProvider(models.Model):
@@ -115,6 +127,31 @@ class PaymentProvider(models.Model):
         help="Show Tamara's widget under the Tamara payment option.",
     )
 
+    # After the payment: capture, reconciliation.
+    aps_tamara_capture_immediately = fields.Boolean(
+        string="Capture Immediately",
+        help="Capture at once the Tamara payments that APS only authorizes (accounts set to "
+             "deferred capture). Turn it off to capture or void them yourself from Odoo.",
+        default=True,
+    )
+    aps_tamara_check_after = fields.Integer(
+        string="Check Status After (minutes)",
+        help="Ask APS about a Tamara payment still without final answer after this delay.",
+        default=const.DEFAULT_CHECK_AFTER_MINUTES,
+    )
+    aps_tamara_abandon_after = fields.Integer(
+        string="Cancel Abandoned After (hours)",
+        help="Cancel a Tamara payment whose shopper left Tamara's page without paying, after this "
+             "delay. A payment APS reports as paid is never canceled.",
+        default=const.DEFAULT_ABANDON_AFTER_HOURS,
+    )
+    aps_tamara_authorized_alert_after = fields.Integer(
+        string="Show Authorized Payments After (days)",
+        help="Authorized payments not captured after this delay are listed under 'Authorized "
+             "Tamara payments to capture' and get an activity on their order.",
+        default=const.DEFAULT_AUTHORIZED_ALERT_DAYS,
+    )
+
     # === COMPUTE METHODS === #
 
     def _compute_feature_support_fields(self):
@@ -123,6 +160,7 @@ class PaymentProvider(models.Model):
         # APS answers a PURCHASE with status 02 (authorized) on accounts set to deferred capture.
         self.filtered(lambda p: p.code == const.PROVIDER_CODE).update({
             'support_manual_capture': 'partial',
+            'support_refund': 'partial',
         })
 
     # === CONSTRAINT METHODS === #
@@ -491,3 +529,132 @@ class PaymentProvider(models.Model):
             'phone': phone,
             'phone_country': country,
         }
+
+    # === BUSINESS METHODS - PAYMENT API === #
+
+    @api.model
+    def _aps_tamara_new_session(self):
+        """ Return a `requests` session for one operation or one batch of paymentApi requests,
+        with APS' connect and read timeouts. """
+        session = requests.Session()
+        adapter = APSTamaraTimeoutAdapter()
+        session.mount('https://', adapter)
+        session.mount('http://', adapter)
+        return session
+
+    def _aps_tamara_make_request(self, payload, session=None):
+        """ Send a signed request to APS' paymentApi and return its verified answer.
+
+        The merchant's credentials and the language are added and the request is signed with the
+        SHA request phrase; the answer's signature is checked with the SHA response phrase before
+        anything is read from it. An answer refusing the operation (e.g. status 07) is returned:
+        the caller decides; only what leaves the outcome unknown raises.
+
+        Note: self.ensure_one()
+
+        :param dict payload: The parameters of the command (`command` or `query_command`,
+                             `merchant_reference`, `amount`...).
+        :param requests.Session session: The session to use; a new one for this request otherwise.
+        :return: The answer, values as strings.
+        :rtype: dict
+        :raise ValidationError: If APS cannot be reached, does not answer in time, answers with an
+                                HTTP error or an answer that is not signed by APS.
+        """
+        self.ensure_one()
+        provider_sudo = self.sudo()
+        params = {
+            'access_code': provider_sudo.aps_tamara_access_code,
+            'merchant_identifier': provider_sudo.aps_tamara_merchant_identifier,
+            'language': const.API_LANGUAGE,
+            **payload,
+        }
+        params['signature'] = self._aps_tamara_calculate_signature(params, incoming=False)
+        command = params.get('command') or params.get('query_command')
+        reference = params.get('maintenance_reference') or params.get('merchant_reference')
+        url = self._aps_tamara_get_api_url()
+        _logger.info(
+            "Sending APS %s request for %s to %s:\n%s",
+            command, reference, url, pprint.pformat(utils.redact(params)),
+        )
+        own_session = session is None
+        session = session or self._aps_tamara_new_session()
+        try:
+            response = session.post(url, json=params)
+        except requests.exceptions.Timeout:
+            _logger.warning("APS did not answer in time to %s for %s.", command, reference)
+            raise ValidationError("Tamara: " + _(
+                "Amazon Payment Services did not answer in time. The operation may still have been "
+                "made: do not repeat it, its result will be checked automatically."
+            ))
+        except requests.exceptions.RequestException as error:
+            _logger.warning(
+                "Could not reach APS for %s of %s: %s", command, reference, error.__class__.__name__
+            )
+            raise ValidationError("Tamara: " + _(
+                "Could not reach Amazon Payment Services. Please check the connection and try "
+                "again in a few minutes."
+            ))
+        finally:
+            if own_session:
+                session.close()
+        if response.status_code >= 400:
+            _logger.warning(
+                "APS answered HTTP %s to %s for %s.", response.status_code, command, reference
+            )
+            raise ValidationError("Tamara: " + _(
+                "Amazon Payment Services is unavailable (HTTP error %(status)s). Please try again "
+                "in a few minutes.", status=response.status_code,
+            ))
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            _logger.warning("APS answered %s for %s with no JSON object.", command, reference)
+            raise ValidationError("Tamara: " + _(
+                "Amazon Payment Services sent an unreadable answer. Please try again later."
+            ))
+        answer = utils.normalize_notification(answer)
+        if not self._aps_tamara_is_signature_valid(answer):
+            _logger.warning(
+                "APS answered %s for %s with a missing or invalid signature (response code %s).",
+                command, reference, answer.get('response_code'),
+            )
+            raise ValidationError("Tamara: " + _(
+                "The answer of Amazon Payment Services could not be verified (invalid signature): "
+                "check the SHA response phrase and SHA type of the provider. The operation may "
+                "have been made: do not repeat it, its result will be checked automatically."
+            ))
+        _logger.info(
+            "APS answer to %s for %s:\n%s", command, reference, pprint.pformat(utils.redact(answer))
+        )
+        return answer
+
+    def _aps_tamara_get_refusal_message(self, answer):
+        """ Return a message the merchant can act on for an answer refusing an operation.
+
+        :param dict answer: The verified answer of APS.
+        :return: The message, APS' own message and code included.
+        :rtype: str
+        """
+        message_code = utils.get_message_code(answer.get('response_code'))
+        hints = {
+            '008': _("Check the SHA request phrase and SHA type of the provider."),
+            '009': _("Check the merchant identifier of the provider."),
+            '010': _("Check the access code of the provider."),
+            '013': _("The currency differs from the payment's."),
+            '034': _("APS does not allow this operation on this payment (declined, canceled, "
+                     "voided or not captured)."),
+            '036': _("APS does not know this payment."),
+            '042': _("The amount exceeds what is left to capture."),
+            '048': _("The amount exceeds what is left to refund."),
+            '662': _("The payment is not confirmed yet; try again once it is."),
+        }
+        message = _(
+            "Amazon Payment Services refused the operation: %(message)s (code %(code)s).",
+            message=answer.get('response_message') or _("no reason given"),
+            code=answer.get('response_code') or '-',
+        )
+        if hint := hints.get(message_code):
+            message = f"{message} {hint}"
+        return message

@@ -1,11 +1,13 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
 import logging
+from datetime import timedelta
 
+import psycopg2
 from werkzeug import urls
 
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import SQL
 
@@ -28,6 +30,25 @@ class PaymentTransaction(models.Model):
     )
     aps_tamara_response_code = fields.Char(string="APS Response Code", readonly=True)
     aps_tamara_response_message = fields.Char(string="APS Response Message", readonly=True)
+    aps_tamara_maintenance_reference = fields.Char(
+        string="APS Maintenance Reference",
+        help="The unique reference of a refund at APS: sending it again never refunds twice.",
+        readonly=True, copy=False, index='btree_not_null',
+    )
+    aps_tamara_redirected_at = fields.Datetime(
+        string="Redirected to Tamara At",
+        help="When the shopper was last sent to Tamara's page.",
+        readonly=True, copy=False,
+    )
+    aps_tamara_checked_at = fields.Datetime(
+        string="Last Checked with APS At", readonly=True, copy=False,
+    )
+
+    _sql_constraints = [(
+        'aps_tamara_maintenance_reference_unique',
+        'UNIQUE(source_transaction_id, aps_tamara_maintenance_reference)',
+        "A refund with this APS maintenance reference already exists for this payment.",
+    )]
 
     # === BUSINESS METHODS - PAYMENT FLOW === #
 
@@ -76,6 +97,8 @@ class PaymentTransaction(models.Model):
         params['signature'] = self.provider_id._aps_tamara_calculate_signature(
             params, incoming=False
         )
+        # The reconciliation asks APS about payments left without answer from this moment on.
+        self.aps_tamara_redirected_at = fields.Datetime.now()
         return {
             'api_url': self.provider_id._aps_tamara_get_payment_page_url(),
             'fields': utils.RedactedDict(params),
@@ -254,7 +277,40 @@ class PaymentTransaction(models.Model):
         self.env.cr.execute(SQL(
             'SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE', tx.id
         ))
+        if notification_data.get('command') == 'REFUND':
+            return tx._aps_tamara_get_refund_tx_from_notification_data(notification_data)
         return tx
+
+    def _aps_tamara_get_refund_tx_from_notification_data(self, notification_data):
+        """ Return the refund transaction a REFUND message is about, or the payment itself for a
+        refund Odoo does not know (started in APS' back office); that refund is recorded by
+        `_process_notification_data`, once the message is verified.
+
+        :param dict notification_data: The REFUND message about this payment.
+        :return: The refund transaction, or this payment.
+        :rtype: recordset of `payment.transaction`
+        :raise ValidationError: If the message is about a refund sent by Odoo that is not saved yet
+                                (its answer is still being processed): APS retries later.
+        """
+        self.ensure_one()
+        maintenance_reference = notification_data.get('maintenance_reference')
+        if not maintenance_reference:
+            return self
+        refund_tx = self.search([
+            ('source_transaction_id', '=', self.id),
+            ('aps_tamara_maintenance_reference', '=', maintenance_reference),
+        ], limit=1)
+        if refund_tx:
+            return refund_tx
+        if maintenance_reference.startswith(f'R-{self.reference}'):
+            _logger.info(
+                "Received the APS result of refund %s before its request was saved: APS will "
+                "send it again.", maintenance_reference,
+            )
+            raise ValidationError("Tamara: " + _(
+                "No refund found matching reference %s.", maintenance_reference
+            ))
+        return self
 
     def _process_notification_data(self, notification_data):
         """ Override of `payment` to process the transaction based on APS data.
@@ -274,6 +330,9 @@ class PaymentTransaction(models.Model):
             return
 
         command = notification_data.get('command')
+        if command in const.OPERATION_COMMANDS:
+            self._aps_tamara_process_operation_data(command, notification_data)
+            return
         if command and command not in const.PAYMENT_COMMANDS:
             _logger.info(
                 "Ignored APS %s message for transaction %s: not a payment result.",
@@ -316,6 +375,8 @@ class PaymentTransaction(models.Model):
             self._set_done()
         elif target_state == 'authorized':
             self._set_authorized()
+            if self.provider_id.aps_tamara_capture_immediately:
+                self._aps_tamara_capture_immediately()
         elif target_state == 'pending':
             self._set_pending()
         elif target_state == 'cancel':
@@ -342,3 +403,477 @@ class PaymentTransaction(models.Model):
         expected = payment_utils.to_minor_currency_units(self.amount, self.currency_id) \
             + self.aps_tamara_convenience_fee
         return int(amount) == expected and notification_data.get('currency') == self.currency_id.name
+
+    # === BUSINESS METHODS - REFUND, CAPTURE, VOID === #
+
+    def _aps_tamara_lock_payment(self):
+        """ Lock the payment for an operation and mark its row as changed.
+
+        A message about the same payment waits for this transaction to end and, since the row
+        changed, is then retried by Odoo with a fresh view of the database: it finds the refund or
+        capture saved here rather than missing it.
+        """
+        self.ensure_one()
+        self.env.cr.execute(SQL(
+            "UPDATE payment_transaction SET write_date = (NOW() AT TIME ZONE 'UTC') WHERE id = %s",
+            self.id,
+        ))
+        self.invalidate_recordset(['write_date'])
+
+    def _aps_tamara_get_refundable_amount(self):
+        """ Return what is left to refund of the payment: its amount less the refunds done or in
+        progress and the parts voided.
+
+        :return: The amount, in the payment's currency.
+        :rtype: float
+        """
+        self.ensure_one()
+        children = self.child_transaction_ids
+        refunded = sum(-tx.amount for tx in children.filtered(
+            lambda tx: tx.operation == 'refund' and tx.state not in ('cancel', 'error')
+        ))
+        voided = sum(tx.amount for tx in children.filtered(
+            lambda tx: tx.operation != 'refund' and tx.state == 'cancel'
+        ))
+        return self.currency_id.round(self.amount - voided - refunded)
+
+    def _send_refund_request(self, amount_to_refund=None):
+        """ Override of `payment` to refund the payment through APS' paymentApi.
+
+        The refund transaction's reference is sent as `maintenance_reference`: sending it again
+        (after a timeout, for instance) never refunds twice. A refund whose outcome is unknown
+        stays draft; APS' notification or the reconciliation settles it.
+
+        Note: self.ensure_one()
+
+        :param float amount_to_refund: The amount to refund; the whole payment by default.
+        :return: The refund transaction.
+        :rtype: recordset of `payment.transaction`
+        :raise UserError: If the amount exceeds what is left to refund; APS is not called then.
+        """
+        if self.provider_code != const.PROVIDER_CODE:
+            return super()._send_refund_request(amount_to_refund=amount_to_refund)
+
+        self._aps_tamara_lock_payment()
+        amount = amount_to_refund or self.amount
+        refundable = self._aps_tamara_get_refundable_amount()
+        if self.currency_id.compare_amounts(amount, 0) <= 0 \
+                or self.currency_id.compare_amounts(amount, refundable) > 0:
+            raise UserError(_(
+                "You can refund at most %(refundable)s %(currency)s of payment %(reference)s "
+                "(refunds done or in progress included), not %(amount)s.",
+                refundable=refundable, currency=self.currency_id.name, reference=self.reference,
+                amount=amount,
+            ))
+        refund_tx = super()._send_refund_request(amount_to_refund=amount)
+        refund_tx.aps_tamara_maintenance_reference = refund_tx.reference
+        refund_tx._aps_tamara_send_refund()
+        return refund_tx
+
+    def _aps_tamara_send_refund(self, session=None):
+        """ Send (or send again) the REFUND of this refund transaction and apply APS' answer.
+
+        Note: self.ensure_one()
+
+        :param requests.Session session: The session of a batch, if any.
+        :return: None
+        """
+        self.ensure_one()
+        payload = self.source_transaction_id._aps_tamara_prepare_operation_payload(
+            'REFUND', amount=-self.amount,
+        )
+        payload['maintenance_reference'] = self.aps_tamara_maintenance_reference
+        try:
+            answer = self.provider_id._aps_tamara_make_request(payload, session=session)
+        except ValidationError as error:
+            # The outcome is unknown: APS may have refunded. The refund stays in progress.
+            self.state_message = error.args[0]
+            return
+        self._handle_notification_data(const.PROVIDER_CODE, answer)
+
+    def _send_capture_request(self, amount_to_capture=None):
+        """ Override of `payment` to capture an APS authorization, in full or in part.
+
+        :param float amount_to_capture: The amount to capture; the whole payment by default.
+        :return: The partial capture transaction, if any.
+        :rtype: recordset of `payment.transaction`
+        :raise UserError: If APS refuses the capture; nothing changes then.
+        """
+        child_capture_tx = super()._send_capture_request(amount_to_capture=amount_to_capture)
+        if self.provider_code != const.PROVIDER_CODE:
+            return child_capture_tx
+
+        self._aps_tamara_send_operation('CAPTURE', child_capture_tx or self)
+        return child_capture_tx
+
+    def _send_void_request(self, amount_to_void=None):
+        """ Override of `payment` to void an APS authorization.
+
+        APS voids only a whole authorization not captured yet.
+
+        :param float amount_to_void: The amount to void.
+        :return: The partial void transaction, if any.
+        :rtype: recordset of `payment.transaction`
+        :raise UserError: If APS refuses the void; nothing changes then.
+        """
+        child_void_tx = super()._send_void_request(amount_to_void=amount_to_void)
+        if self.provider_code != const.PROVIDER_CODE:
+            return child_void_tx
+
+        self._aps_tamara_send_operation('VOID_AUTHORIZATION', child_void_tx or self)
+        return child_void_tx
+
+    def _aps_tamara_prepare_operation_payload(self, command, amount=None):
+        """ Return the parameters of a maintenance command about this payment.
+
+        :param str command: REFUND, CAPTURE or VOID_AUTHORIZATION.
+        :param float amount: The amount of the operation, if it has one.
+        :return: The parameters, credentials and signature excluded.
+        :rtype: dict
+        """
+        self.ensure_one()
+        payload = {'command': command, 'merchant_reference': self.reference}
+        if amount is not None:
+            payload['amount'] = str(payment_utils.to_minor_currency_units(amount, self.currency_id))
+            payload['currency'] = self.currency_id.name
+        if self.provider_reference:
+            payload['fort_id'] = self.provider_reference
+        return payload
+
+    def _aps_tamara_send_operation(self, command, operation_tx):
+        """ Send a CAPTURE or VOID_AUTHORIZATION of this payment and apply APS' answer.
+
+        :param str command: CAPTURE or VOID_AUTHORIZATION.
+        :param payment.transaction operation_tx: The payment, or its partial capture or void.
+        :return: None
+        :raise UserError: If APS refuses the operation.
+        :raise ValidationError: If its outcome is unknown (no answer, unverifiable answer).
+        """
+        self._aps_tamara_lock_payment()
+        amount = operation_tx.amount if command == 'CAPTURE' else None
+        answer = self.provider_id._aps_tamara_make_request(
+            self._aps_tamara_prepare_operation_payload(command, amount=amount)
+        )
+        if operation_tx._aps_tamara_apply_operation_result(command, answer) == 'error':
+            raise UserError(self.provider_id._aps_tamara_get_refusal_message(answer))
+
+    def _aps_tamara_capture_immediately(self):
+        """ Capture an authorized payment at once, as the provider is set to. If APS cannot
+        capture it now, it stays authorized; the reconciliation tries again.
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._send_capture_request()
+        except (UserError, ValidationError) as error:
+            _logger.warning(
+                "Could not capture the authorized Tamara payment %s at once: %s",
+                self.reference, error.args[0],
+            )
+
+    def _aps_tamara_process_operation_data(self, command, notification_data):
+        """ Apply the verified result of a REFUND, CAPTURE or VOID_AUTHORIZATION to the transaction
+        it is about: the refund, the partial capture or void in progress, or the payment itself.
+
+        :param str command: The maintenance command.
+        :param dict notification_data: The verified message, values as strings.
+        :return: None
+        """
+        if command == 'REFUND':
+            operation_tx = self if self.operation == 'refund' \
+                else self._aps_tamara_record_refund(notification_data)
+        else:
+            # A partial operation in progress for the same amount, if any; else the whole payment.
+            operation_tx = self.child_transaction_ids.filtered(lambda tx: (
+                tx.operation == self.operation and tx.state == 'draft'
+                and str(payment_utils.to_minor_currency_units(tx.amount, tx.currency_id))
+                == notification_data.get('amount')
+            ))[:1] or self
+        if operation_tx:
+            operation_tx._aps_tamara_apply_operation_result(command, notification_data)
+
+    def _aps_tamara_record_refund(self, notification_data):
+        """ Record, once, a successful refund that Odoo did not send (started in APS' back office).
+
+        :param dict notification_data: The verified REFUND message about this payment.
+        :return: The refund transaction, or nothing if there is no refund to record.
+        :rtype: recordset of `payment.transaction`
+        """
+        self.ensure_one()
+        maintenance_reference = notification_data.get('maintenance_reference')
+        amount = notification_data.get('amount') or ''
+        refund_tx = self.browse()
+        if utils.map_operation_status(
+            'REFUND', notification_data.get('status'), notification_data.get('response_code')
+        ) != 'done':
+            return refund_tx
+        if not maintenance_reference or not amount.isdigit() \
+                or notification_data.get('currency') != self.currency_id.name:
+            _logger.warning(
+                "Ignored an APS refund of %s without maintenance reference, amount or currency.",
+                self.reference,
+            )
+            return refund_tx
+        refund_tx = self._create_child_transaction(
+            payment_utils.to_major_currency_units(int(amount), self.currency_id),
+            is_refund=True,
+            aps_tamara_maintenance_reference=maintenance_reference,
+        )
+        self._aps_tamara_lock_payment()  # A copy of this message waiting on the lock sees the refund.
+        _logger.info(
+            "Recorded refund %s of %s, made in APS' back office.", refund_tx.reference,
+            self.reference,
+        )
+        return refund_tx
+
+    def _aps_tamara_apply_operation_result(self, command, notification_data):
+        """ Apply APS' answer to an operation on the transaction that carries it.
+
+        A refused operation sets a refund (or a partial capture or void) in error with APS'
+        message; the payment itself is left as it is.
+
+        Note: self.ensure_one()
+
+        :param str command: The maintenance command.
+        :param dict notification_data: The verified answer or message.
+        :return: The state the answer stands for: 'done', 'cancel', 'pending' or 'error'.
+        :rtype: str
+        :raise ValidationError: If the answer carries no status.
+        """
+        self.ensure_one()
+        status = notification_data.get('status')
+        response_code = notification_data.get('response_code') or ''
+        if not status:
+            raise ValidationError("Tamara: " + _("Received data with missing operation status."))
+        target_state = utils.map_operation_status(command, status, response_code)
+        if target_state == 'done' and not self._aps_tamara_is_operation_amount_confirmed(
+            notification_data
+        ):
+            _logger.warning(
+                "APS confirmed %s %s %s for transaction %s of %s %s.", command,
+                notification_data.get('amount'), notification_data.get('currency'),
+                self.reference, self.amount, self.currency_id.name,
+            )
+            target_state = 'error'
+            notification_data = dict(notification_data, response_message=_(
+                "The amount or currency confirmed by Amazon Payment Services does not match."
+            ))
+        is_payment = not self.source_transaction_id
+        if not utils.is_transition_allowed(self.state, target_state) \
+                or (target_state == 'error' and is_payment):
+            _logger.info(
+                "APS %s result %s not applied to transaction %s (%s).",
+                command, response_code, self.reference, self.state,
+            )
+            return target_state
+        values = {
+            'aps_tamara_response_code': response_code,
+            'aps_tamara_response_message': notification_data.get('response_message') or '',
+        }
+        if not self.provider_reference and notification_data.get('fort_id'):
+            values['provider_reference'] = notification_data['fort_id']
+        if changed_values := {k: v for k, v in values.items() if self[k] != v}:
+            self.write(changed_values)
+        if target_state == 'done':
+            if self._set_done():
+                # Nobody's browser polls for a refund or a capture: post-process it now.
+                self.env.ref('payment.cron_post_process_payment_tx')._trigger()
+        elif target_state == 'cancel':
+            self._set_canceled(state_message=_("Voided through Amazon Payment Services."))
+        elif target_state == 'pending':
+            self._set_pending()
+        else:
+            self._set_error("Tamara: " + self.provider_id._aps_tamara_get_refusal_message(
+                notification_data
+            ))
+        return target_state
+
+    def _aps_tamara_is_operation_amount_confirmed(self, notification_data):
+        """ Check that the amount and currency of an operation's answer are those sent. """
+        if 'amount' not in notification_data:  # A void carries no amount.
+            return True
+        amount = notification_data.get('amount') or ''
+        expected = payment_utils.to_minor_currency_units(abs(self.amount), self.currency_id)
+        return amount.isdigit() and int(amount) == expected \
+            and notification_data.get('currency') == self.currency_id.name
+
+    # === BUSINESS METHODS - RECONCILIATION === #
+
+    @api.model
+    def _cron_aps_tamara_reconcile(self, limit=const.RECONCILE_BATCH_SIZE):
+        """ Ask APS about the Tamara transactions left without answer, and apply what it says.
+
+        Payments redirected to Tamara, pending, or authorized while the provider captures at once,
+        that got no final answer within the provider's delay, are checked with CHECK_STATUS and
+        the result is applied as a notification would be. Refunds whose outcome is unknown are
+        sent again with the same maintenance reference, which never refunds twice. A shopper's
+        checkout abandoned for longer than the provider's delay is canceled; a payment APS knows
+        as authorized or paid never is.
+
+        At most `limit` transactions are checked per run, the least recently checked first. Each
+        is locked (transactions locked by a notification being processed are skipped) and
+        committed on its own, so that runs may overlap and a second run changes nothing.
+
+        :param int limit: The maximum number of transactions to check.
+        :return: None
+        """
+        tx_ids = self._aps_tamara_get_transactions_to_reconcile(limit)
+        if not tx_ids:
+            return
+        session = self.env['payment.provider']._aps_tamara_new_session()
+        try:
+            for tx in self.browse(tx_ids):
+                try:
+                    self.env.cr.execute(SQL(
+                        "SELECT 1 FROM payment_transaction WHERE id = %s "
+                        "FOR NO KEY UPDATE SKIP LOCKED", tx.id,
+                    ))
+                    if not self.env.cr.fetchone():
+                        continue  # A notification about it is being processed.
+                    tx.invalidate_recordset()
+                    tx._aps_tamara_reconcile(session)
+                    self._aps_tamara_commit()
+                except psycopg2.OperationalError:
+                    # Changed by a concurrent message since the batch started: next run.
+                    self._aps_tamara_rollback()
+                except Exception:
+                    _logger.exception("Could not reconcile the Tamara transaction %s.", tx.reference)
+                    self._aps_tamara_rollback()
+        finally:
+            session.close()
+        self._aps_tamara_flag_old_authorizations()
+
+    def _aps_tamara_commit(self):
+        if not modules.module.current_test:
+            self.env.cr.commit()
+
+    def _aps_tamara_rollback(self):
+        if not modules.module.current_test:
+            self.env.cr.rollback()
+
+    @api.model
+    def _aps_tamara_get_transactions_to_reconcile(self, limit):
+        """ Return the ids of the transactions to check, the least recently checked first. """
+        now = fields.Datetime.now()
+        domains = []
+        providers = self.env['payment.provider'].sudo().search([
+            ('code', '=', const.PROVIDER_CODE), ('state', '!=', 'disabled'),
+        ])
+        for provider in providers:
+            before = now - timedelta(minutes=max(provider.aps_tamara_check_after, 0))
+            states = ['pending', 'authorized'] if provider.aps_tamara_capture_immediately \
+                else ['pending']
+            domains.append(['&', ('provider_id', '=', provider.id), '|', '|',
+                # Redirected to Tamara, no answer since.
+                '&', '&', ('state', '=', 'draft'), ('operation', '!=', 'refund'),
+                '&', ('aps_tamara_redirected_at', '!=', False),
+                ('aps_tamara_redirected_at', '<=', before),
+                # Refunds whose outcome is unknown.
+                '&', '&', ('state', '=', 'draft'), ('operation', '=', 'refund'),
+                '&', ('aps_tamara_maintenance_reference', '!=', False),
+                ('create_date', '<=', before),
+                # Payments APS left pending (or authorized, to capture).
+                '&', '&', ('state', 'in', states), ('operation', '!=', 'refund'),
+                ('last_state_change', '<=', before),
+            ])
+        if not domains:
+            return []
+        domain = domains[0] if len(domains) == 1 else ['|'] * (len(domains) - 1) + sum(domains, [])
+        return self.sudo().search(
+            domain, order='aps_tamara_checked_at ASC NULLS FIRST, id', limit=limit
+        ).ids
+
+    def _aps_tamara_reconcile(self, session=None):
+        """ Check one transaction with APS and apply the result.
+
+        Note: self.ensure_one()
+
+        :param requests.Session session: The session of the batch.
+        :return: None
+        """
+        self.ensure_one()
+        self.aps_tamara_checked_at = fields.Datetime.now()
+        if self.operation == 'refund':
+            if self.state == 'draft' and self.aps_tamara_maintenance_reference:
+                self._aps_tamara_send_refund(session=session)
+            return
+        if self.state not in ('draft', 'pending', 'authorized'):
+            return  # Settled by a message since the batch was selected.
+        try:
+            answer = self.provider_id._aps_tamara_make_request(
+                {'query_command': 'CHECK_STATUS', 'merchant_reference': self.reference},
+                session=session,
+            )
+        except ValidationError as error:
+            _logger.info("Could not check transaction %s with APS: %s", self.reference, error)
+            return
+        result = utils.check_status_to_notification(answer, self.currency_id.name)
+        if result is None and not utils.is_order_not_found(answer):
+            _logger.warning(
+                "APS refused to check transaction %s: %s", self.reference,
+                self.provider_id._aps_tamara_get_refusal_message(answer),
+            )
+            return
+        if result and utils.map_status(result['status'], result['response_code']) != 'pending':
+            self._handle_notification_data(const.PROVIDER_CODE, result)
+            if self.state == 'authorized' and self.provider_id.aps_tamara_capture_immediately:
+                self._aps_tamara_capture_immediately()
+            if self.state in ('done', 'authorized', 'cancel', 'error'):
+                self._aps_tamara_post_process_now()
+            return
+        # APS knows no payment (the order was never finished or never reached APS).
+        abandon_before = fields.Datetime.now() - timedelta(
+            hours=max(self.provider_id.aps_tamara_abandon_after, 0)
+        )
+        if self.state == 'draft' and self.aps_tamara_redirected_at \
+                and self.aps_tamara_redirected_at <= abandon_before:
+            _logger.info("Canceling the Tamara payment %s abandoned by the shopper.", self.reference)
+            self._set_canceled(state_message=_(
+                "The shopper left Tamara's page without paying: the payment was canceled."
+            ))
+            self._aps_tamara_post_process_now()
+
+    def _aps_tamara_post_process_now(self):
+        """ Post-process the transaction now (confirm the order...), since no shopper's browser
+        will; if that fails, the post-processing cron tries again. """
+        try:
+            with self.env.cr.savepoint():
+                self._post_process()
+        except Exception:
+            _logger.exception("Could not post-process the Tamara transaction %s.", self.reference)
+            self.env.ref('payment.cron_post_process_payment_tx')._trigger()
+
+    @api.model
+    def _aps_tamara_flag_old_authorizations(self):
+        """ Put authorized Tamara payments older than the provider's delay in front of the
+        merchant: an activity on their order (once), to capture or void them. """
+        providers = self.env['payment.provider'].sudo().search([
+            ('code', '=', const.PROVIDER_CODE), ('state', '!=', 'disabled'),
+        ])
+        activity_type = self.env.ref('mail.mail_activity_data_todo', raise_if_not_found=False)
+        if not activity_type:
+            return
+        for provider in providers:
+            before = fields.Datetime.now() - timedelta(
+                days=max(provider.aps_tamara_authorized_alert_after, 0)
+            )
+            txs = self.sudo().search([
+                ('provider_id', '=', provider.id), ('state', '=', 'authorized'),
+                ('last_state_change', '<=', before),
+            ], limit=const.RECONCILE_BATCH_SIZE)
+            for order in txs.sale_order_ids:
+                if order.activity_ids.filtered(
+                    lambda a: a.activity_type_id == activity_type
+                    and a.summary == _("Capture or void the Tamara payment")
+                ):
+                    continue
+                order.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    summary=_("Capture or void the Tamara payment"),
+                    note=_(
+                        "The Tamara payment of this order is authorized but not captured. Capture "
+                        "it (Capture Transaction) or void it (Void Transaction)."
+                    ),
+                    user_id=order.user_id.id or self.env.uid,
+                )
+        self._aps_tamara_commit()

@@ -6,3 +6,5 @@ from . import test_processing_flows
 from . import test_sandbox_flows
 from . import test_browser_checkout
 from . import test_shopper_experience
+from . import test_browser_widgets
+from . import test_after_payment

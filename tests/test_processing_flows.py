@@ -124,6 +124,7 @@ class TestProcessingFlows(APSTamaraCommon):
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_authorization_confirms_the_order(self):
+        self.provider.aps_tamara_capture_immediately = False  # The merchant captures later.
         tx = self._create_order_transaction()
         self._post_return(self._aps_answer(tx, status='02', response_code='02000'))
         self.assertEqual(tx.state, 'authorized')

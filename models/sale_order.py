@@ -1,0 +1,50 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+from odoo import _, models
+from odoo.exceptions import RedirectWarning, UserError
+
+from odoo.addons.payment_aps_tamara import const
+
+
+class SaleOrder(models.Model):
+    _inherit = 'sale.order'
+
+    def _action_cancel(self):
+        """ Override of `sale` to lead the merchant to the refund of a Tamara payment that is done,
+        rather than cancel the order and leave the customer charged.
+
+        :raise RedirectWarning: If an order has a Tamara payment not fully refunded; its button
+                                opens the refund of the payment.
+        """
+        for order in self:
+            tx_sudo = order.sudo().transaction_ids.filtered(lambda tx: (
+                tx.provider_code == const.PROVIDER_CODE and tx.state == 'done'
+                and tx.operation != 'refund' and not tx.source_transaction_id
+                and tx.currency_id.compare_amounts(tx._aps_tamara_get_refundable_amount(), 0) > 0
+            ))[:1]
+            if not tx_sudo:
+                continue
+            message = _(
+                "%(order)s was paid with Tamara (payment %(reference)s) and %(amount)s %(currency)s "
+                "of it is not refunded. Refund the payment first, so that the customer is not left "
+                "charged; then cancel the order.",
+                order=order.name, reference=tx_sudo.reference,
+                amount=tx_sudo._aps_tamara_get_refundable_amount(),
+                currency=tx_sudo.currency_id.name,
+            )
+            payment = tx_sudo.payment_id
+            if not payment:
+                raise UserError(message + " " + _(
+                    "The payment is still being recorded: try again in a few minutes."
+                ))
+            action = dict(
+                payment.action_refund_wizard(),
+                views=[(False, 'form')],
+                context={
+                    'active_model': 'account.payment',
+                    'active_id': payment.id,
+                    'active_ids': payment.ids,
+                },
+            )
+            raise RedirectWarning(message, action, _("Refund the Payment"))
+        return super()._action_cancel()

@@ -1,0 +1,359 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+import time
+from unittest.mock import patch
+
+from odoo.exceptions import RedirectWarning, UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
+from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
+
+
+PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
+TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
+TAMARA_PROVIDER_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider'
+CONTROLLER_LOGGER = 'odoo.addons.payment_aps_tamara.controllers.main'
+
+
+@tagged('post_install', '-at_install')
+class TestAfterPayment(APSTamaraSandboxCommon):
+    """ Refunds, deferred capture and reconciliation, against the local APS sandbox over HTTP. """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.enable_post_process_patcher = False  # Refunds are made from the recorded payment.
+        # Payments are recorded in a bank journal, from which the merchant refunds them.
+        cls.provider.journal_id = cls.env['account.journal'].search([
+            *cls.env['account.journal']._check_company_domain(cls.provider.company_id),
+            ('type', '=', 'bank'),
+        ], limit=1)
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.configure(api_fault='none', capture='immediate')
+        self.provider.write({
+            'aps_tamara_capture_immediately': True,
+            'aps_tamara_check_after': 0,
+            'aps_tamara_abandon_after': 24,
+        })
+
+    def _pay(self, deliveries=1, **values):
+        """ Pay an order through the sandbox, shopper coming back; return the settled payment. """
+        tx, form = self._start_payment(**values)
+        self.shopper.come_back(self.shopper.pay(form))
+        self._settle(tx, deliveries)
+        return tx
+
+    def _after_api_call(self, tx, deliveries):
+        """ Let the sandbox deliver its notifications about the payment (the HTTP workers share
+        this test's cursor: nothing may use it meanwhile), then read what they wrote. """
+        self.env.flush_all()
+        self._settle(tx, deliveries)
+
+    def _refunds(self, tx):
+        return tx.child_transaction_ids.filtered(lambda t: t.operation == 'refund')
+
+    def _aps_operations(self, tx, command):
+        return [op for op in self.sandbox.transaction(tx.reference)['operations']
+                if op['command'] == command]
+
+    def _send_to_sandbox(self, tx, payload):
+        """ Send an operation to APS as another system (its back office) would. """
+        answer = self.provider._aps_tamara_make_request(payload)
+        self.assertEqual(answer['response_code'], '06000')
+        return answer
+
+    def _last_notification(self, tx):
+        return self.sandbox.transaction(tx.reference)['deliveries'][-1]['payload']
+
+    def _post_notification(self, payload):
+        self.env.flush_all()
+        return self._make_http_post_request(
+            self._build_url(APSTamaraController._webhook_url), data=payload
+        )
+
+    # === REFUNDS === #
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_refund_part_then_the_rest_from_the_payment(self):
+        tx = self._pay()
+        tx._post_process()
+        payment = tx.payment_id
+        self.sandbox.configure(notifications='delay:1')
+
+        for count, amount in enumerate((300.0, tx.amount - 300.0), start=2):
+            wizard = self.env['payment.refund.wizard'].with_context(
+                active_model='account.payment', active_id=payment.id,
+            ).create({'amount_to_refund': amount})
+            wizard.action_refund()
+            self._after_api_call(tx, count)  # The REFUND notification comes after the answer.
+
+        refunds = self._refunds(tx)
+        self.assertEqual(len(refunds), 2, "Each refund is one transaction, notified or not.")
+        self.assertEqual(refunds.mapped('state'), ['done', 'done'])
+        self.assertEqual(sorted(refunds.mapped('amount')), sorted([-300.0, -(tx.amount - 300.0)]))
+        self.assertEqual(
+            sorted(refunds.mapped('aps_tamara_maintenance_reference')), sorted(refunds.mapped('reference'))
+        )
+        aps = self.sandbox.transaction(tx.reference)
+        self.assertEqual(aps['refunded_amount'], round(tx.amount * 100))
+        self.assertEqual(
+            [d['attempt_log'][-1]['http_status'] for d in aps['deliveries'] if d['command'] == 'REFUND'],
+            [200, 200],
+        )
+        refunds._post_process()
+        self.assertEqual(payment.refunds_count, 2)
+        self.assertEqual(payment.amount_available_for_refund, 0)
+
+        with self.assertRaises(UserError):
+            tx.action_refund(amount_to_refund=1.0)
+        self.assertEqual(len(self._aps_operations(tx, 'REFUND')), 2, "APS must not be called.")
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_refund_above_what_is_left_is_refused_before_aps(self):
+        tx = self._pay()
+        with self.assertRaises(UserError):
+            tx.action_refund(amount_to_refund=tx.amount + 0.01)
+        self.assertFalse(self._refunds(tx))
+        self.assertFalse(self._aps_operations(tx, 'REFUND'))
+
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    def test_refused_refund_shows_aps_message(self):
+        tx = self._pay()
+        # The whole payment was refunded in APS' back office, and its notification was lost.
+        self.sandbox.configure(notifications='drop')
+        self._send_to_sandbox(tx, dict(
+            tx._aps_tamara_prepare_operation_payload('REFUND', amount=tx.amount),
+            maintenance_reference='BACKOFFICE-1',
+        ))
+        tx.action_refund(amount_to_refund=100.0)
+        refund = self._refunds(tx)
+        self.assertEqual(refund.state, 'error')
+        self.assertEqual(refund.aps_tamara_response_code, '07048')
+        self.assertIn('Operation amount exceeds captured amount', refund.state_message)
+        self.assertEqual(tx.state, 'done', "A refused refund leaves the payment as it is.")
+
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    def test_refund_timeout_then_retry_refunds_once(self):
+        tx = self._pay()
+        self.sandbox.configure(notifications='drop', api_fault='timeout:2')
+        with patch.object(const, 'API_READ_TIMEOUT', 1):
+            tx.action_refund(amount_to_refund=100.0)
+        refund = self._refunds(tx)
+        self.assertEqual(refund.state, 'draft', "Nobody knows whether APS refunded.")
+        self.assertIn('did not answer in time', refund.state_message)
+        self.sandbox.configure(api_fault='none')
+        self._wait_for_refunded(tx, 10000)  # APS made the refund after all.
+
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+
+        self.assertEqual(refund.state, 'done')
+        self.assertEqual(len(self._refunds(tx)), 1)
+        self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
+        self.assertEqual(
+            {op['maintenance_reference'] for op in self._aps_operations(tx, 'REFUND')},
+            {refund.reference},
+        )
+
+    def _wait_for_refunded(self, tx, amount, timeout=10):
+        deadline = time.monotonic() + timeout
+        while self.sandbox.transaction(tx.reference)['refunded_amount'] != amount:
+            self.assertLess(time.monotonic(), deadline, "APS never made the refund.")
+            time.sleep(0.1)
+
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    def test_refund_with_aps_down_or_unverifiable_answer_stays_in_progress(self):
+        tx = self._pay()
+        self.sandbox.configure(notifications='drop')
+        for fault, message, refunded in (
+            ('http_500', 'HTTP error 500', 0),
+            ('bad_signature', 'could not be verified', 5000),  # APS refunded; Odoo can't trust it.
+        ):
+            with self.subTest(fault=fault):
+                self.sandbox.configure(api_fault=fault)
+                refund = tx._send_refund_request(amount_to_refund=50.0)
+                self.assertEqual(refund.state, 'draft')
+                self.assertIn(message, refund.state_message)
+                self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], refunded)
+        self.sandbox.configure(api_fault='none')
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual(self._refunds(tx).mapped('state'), ['done', 'done'])
+        self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
+
+    @mute_logger(PAYMENT_TX_LOGGER, CONTROLLER_LOGGER, TAMARA_TX_LOGGER)
+    def test_refund_notification_before_the_api_answer(self):
+        tx = self._pay()
+        self.sandbox.configure(notifications='drop')
+        # APS made Odoo's refund, whose transaction is not saved yet when APS notifies it.
+        reference = tx._compute_reference(const.PROVIDER_CODE, prefix=f'R-{tx.reference}')
+        self._send_to_sandbox(tx, dict(
+            tx._aps_tamara_prepare_operation_payload('REFUND', amount=100.0),
+            maintenance_reference=reference,
+        ))
+        notification = self._last_notification(tx)
+        self.assertEqual(notification['maintenance_reference'], reference)
+
+        response = self._post_notification(notification)
+        self.assertEqual(response.status_code, 404, "APS must send it again later.")
+        self.assertFalse(self._refunds(tx), "Nothing is recorded from it.")
+
+        refund = tx._send_refund_request(amount_to_refund=100.0)  # The API answer (APS replays).
+        self.assertEqual((refund.reference, refund.state), (reference, 'done'))
+        for _attempt in range(2):  # APS' retries.
+            self.assertEqual(self._post_notification(notification).status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(self._refunds(tx), refund)
+        self.assertEqual(refund.state, 'done')
+        self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
+
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER, CONTROLLER_LOGGER)
+    def test_back_office_refund_is_recorded_once(self):
+        tx = self._pay()
+        self.sandbox.configure(notifications='drop')
+        self._send_to_sandbox(tx, dict(
+            tx._aps_tamara_prepare_operation_payload('REFUND', amount=250.0),
+            maintenance_reference='BACKOFFICE-7',
+        ))
+        notification = self._last_notification(tx)
+        forged = dict(notification, amount='99999')
+        self.assertEqual(self._post_notification(forged).status_code, 403)
+        self.env.invalidate_all()
+        self.assertFalse(self._refunds(tx), "Nothing is created from an unverified message.")
+        for _attempt in range(2):
+            self.assertEqual(self._post_notification(notification).status_code, 200)
+        self.env.invalidate_all()
+        refund = self._refunds(tx)
+        self.assertEqual(len(refund), 1)
+        self.assertEqual((refund.amount, refund.state), (-250.0, 'done'))
+        self.assertEqual(refund.aps_tamara_maintenance_reference, 'BACKOFFICE-7')
+        self.assertEqual(tx._aps_tamara_get_refundable_amount(), round(tx.amount - 250.0, 2))
+
+    # === DEFERRED CAPTURE === #
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_authorization_is_captured_at_once_by_default(self):
+        self.sandbox.configure(capture='deferred')
+        tx = self._pay(deliveries=2)  # The authorization and the capture.
+        self.assertEqual(tx.state, 'done')
+        aps = self.sandbox.transaction(tx.reference)
+        self.assertEqual(aps['captured_amount'], aps['authorized_amount'])
+        self.assertEqual(len(self._aps_operations(tx, 'CAPTURE')), 1)
+
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    def test_deferred_capture_in_parts_and_refused_void(self):
+        self.sandbox.configure(capture='deferred', notifications='delay:1')
+        self.provider.aps_tamara_capture_immediately = False
+        tx = self._pay()
+        self.assertEqual(tx.state, 'authorized')
+
+        part = tx._send_capture_request(amount_to_capture=400.0)
+        self._after_api_call(tx, 2)
+        self.assertEqual((part.amount, part.state, tx.state), (400.0, 'done', 'authorized'))
+
+        with self.assertRaisesRegex(UserError, 'Operation not allowed'):
+            tx._send_void_request(amount_to_void=tx.amount - 400.0)  # APS voids no captured order.
+        self.assertEqual(tx.state, 'authorized')
+
+        rest = tx._send_capture_request(amount_to_capture=round(tx.amount - 400.0, 2))
+        self._after_api_call(tx, 3)
+        self.assertEqual((rest.state, tx.state), ('done', 'done'))
+        aps = self.sandbox.transaction(tx.reference)
+        self.assertEqual(aps['captured_amount'], round(tx.amount * 100))
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_void_authorization(self):
+        self.sandbox.configure(capture='deferred', notifications='delay:1')
+        self.provider.aps_tamara_capture_immediately = False
+        tx = self._pay()
+        tx.action_void()
+        self._after_api_call(tx, 2)
+        self.assertEqual(tx.state, 'cancel')
+        self.assertTrue(self.sandbox.transaction(tx.reference)['voided'])
+
+    # === RECONCILIATION === #
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_lost_return_and_notifications_end_as_a_confirmed_order(self):
+        self.sandbox.configure(notifications='drop', browser_return=False)
+        self.provider.aps_tamara_abandon_after = 0  # A paid one is never canceled.
+        tx, form = self._start_payment()
+        self.shopper.pay(form)
+        self.assertEqual(tx.state, 'draft')
+
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual(tx.state, 'done')
+        self.assertEqual(tx.provider_reference, self.sandbox.transaction(tx.reference)['fort_id'])
+        self.assertEqual(tx.sale_order_ids.state, 'sale')
+
+        last_check = tx.aps_tamara_checked_at
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual(tx.aps_tamara_checked_at, last_check, "A settled payment is not checked.")
+        self.assertEqual(tx.state, 'done')
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_abandoned_checkout_is_canceled_after_the_delay(self):
+        self.sandbox.configure(notifications='drop')
+        abandoned, form = self._start_payment()
+        self.shopper.session.post(form['action'], data=form['inputs'], timeout=15)  # Tamara's page.
+        never_sent = self._create_order_transaction()
+        self._get_form_values(never_sent)  # Redirected, but APS never saw it.
+
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual((abandoned.state, never_sent.state), ('draft', 'draft'), "Not yet.")
+
+        self.provider.aps_tamara_abandon_after = 0
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual((abandoned.state, never_sent.state), ('cancel', 'cancel'))
+
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER, TAMARA_TX_LOGGER)
+    def test_reconciliation_when_aps_fails_changes_nothing(self):
+        self.sandbox.configure(notifications='drop', browser_return=False)
+        self.provider.aps_tamara_abandon_after = 0
+        tx, form = self._start_payment()
+        self.shopper.pay(form)
+        for fault in ('http_500', 'bad_signature'):
+            with self.subTest(fault=fault):
+                tx.aps_tamara_checked_at = False
+                self.sandbox.configure(api_fault=fault)
+                self.env['payment.transaction']._cron_aps_tamara_reconcile()
+                self.assertTrue(tx.aps_tamara_checked_at, "APS was asked.")
+                self.assertEqual(tx.state, 'draft')
+        self.sandbox.configure(api_fault='none')
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual(tx.state, 'done')
+
+    def test_reconciliation_batches_are_bounded_and_fair(self):
+        first, _form = self._start_payment()
+        second, _form = self._start_payment()
+        Transaction = type(self.env['payment.transaction'])
+        with patch.object(Transaction, '_aps_tamara_reconcile', autospec=True) as reconcile:
+            for expected in (first, second, first):
+                reconcile.reset_mock()
+                self.env['payment.transaction']._cron_aps_tamara_reconcile(limit=1)
+                self.assertEqual([call.args[0] for call in reconcile.call_args_list], [expected])
+                expected.aps_tamara_checked_at = expected.create_date  # As `_aps_tamara_reconcile`.
+                (first | second).flush_recordset()
+
+    # === SALE ORDER === #
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_cancel_paid_order_leads_to_the_refund(self):
+        tx = self._pay()
+        tx._post_process()
+        order = tx.sale_order_ids
+        with self.assertRaises(RedirectWarning) as warning:
+            order.with_context(disable_cancel_warning=True).action_cancel()
+        action = warning.exception.args[1]
+        self.assertEqual(action['res_model'], 'payment.refund.wizard')
+        self.assertEqual(action['context']['active_id'], tx.payment_id.id)
+        self.assertEqual(order.state, 'sale')
+
+        self.sandbox.configure(notifications='drop')
+        tx.action_refund()
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual(order.state, 'cancel')
