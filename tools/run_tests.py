@@ -236,8 +236,8 @@ def ensure_requirements(py: Path, venv: Path, stages, import_check: str) -> str:
     step(f"pip install into {venv}: {labels} (log: {rel(log)}) ...")
     t0 = time.time()
     conflicts = []
-    for i, text in enumerate(texts):
-        req = venv / f"requirements-{digest}-{i}.txt"
+    for text in texts:
+        req = venv / f"requirements-{digest}-{texts.index(text)}.txt"
         req.write_text(text)
         res = subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check",
                               "-r", str(req)], stdout=subprocess.PIPE,
@@ -247,8 +247,24 @@ def ensure_requirements(py: Path, venv: Path, stages, import_check: str) -> str:
         if res.returncode:
             say(tail(res.stdout, 25))
             raise HarnessError(f"pip install failed (rc={res.returncode}), see {rel(log)}")
-        conflicts += [l.strip() for l in res.stdout.splitlines()
-                      if "which is incompatible" in l]
+        conflicts = [l.strip() for l in res.stdout.splitlines() if "which is incompatible" in l]
+    # pip only warns when a later stage breaks an earlier pin (e.g. playwright
+    # needs greenlet>=3.1 while Odoo pins greenlet~=2.0.2). Make the project's
+    # own requirements win, deterministically: install what they require.
+    fixes = []
+    for line in conflicts:
+        m = CONFLICT_RE.match(line)
+        if m:
+            fixes.append(m.group("spec"))
+    if fixes:
+        res = subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check",
+                              *fixes], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True)
+        with open(log, "a") as fh:
+            fh.write(f"\n===== {time.ctime()} pip install {' '.join(fixes)}\n{res.stdout}")
+        conflicts = [f"installed {spec} so that: {line}"
+                     for spec, line in zip(fixes, conflicts)]
+        conflicts += [l.strip() for l in res.stdout.splitlines() if "which is incompatible" in l]
     if not imports_ok():
         res = subprocess.run([str(py), "-c", import_check], capture_output=True, text=True)
         raise HarnessError("requirements installed but import check fails: "
@@ -260,6 +276,10 @@ def ensure_requirements(py: Path, venv: Path, stages, import_check: str) -> str:
     with open(marker, "a") as fh:
         fh.write(digest + "\n")
     return digest
+
+
+CONFLICT_RE = re.compile(r"^(?P<pkg>\S+) (?P<ver>\S+) requires (?P<spec>[^,]+(?:,[<>=!~][^,]+)*), "
+                         r"but you have (?P<have>\S+) (?P<havever>\S+) which is incompatible")
 
 
 def pip_conflicts(venv: Path, digest: str):
@@ -781,8 +801,7 @@ def part_odoo(args, summary: Summary, venv: Path):
                          "odoo.tests.common, websocket, pytest, requests, phonenumbers, psycopg2")
                 digest = ensure_requirements(py, venv, stages, check)
                 for c in filter(None, pip_conflicts(venv, digest)):
-                    summary.notes.append("pip: " + c + " (requirements-test.txt wins over "
-                                         "Odoo's pin)")
+                    summary.notes.append("pip: " + c)
         if chrome_path() is None:
             step("odoo: no Chrome/Chromium found, trying apt-get install chromium")
             apt_install(["chromium"], ARTIFACTS / "apt.log")
