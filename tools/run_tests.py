@@ -373,8 +373,8 @@ def odoo_candidates():
               Path("/opt/odoo/odoo"), Path("/opt/odoo-18.0"), Path("/opt/odoo/18.0"),
               home / "odoo18", home / "odoo", home / "odoo-18.0", home / "src" / "odoo",
               home / "src" / "odoo18"]
-    for parent in (REPO.parent, REPO.parent.parent):
-        cands += [parent / "odoo18", parent / "odoo", parent / "odoo-18.0", parent / "OCB"]
+    parent = REPO.parent   # siblings of the clone: ../odoo18 etc.
+    cands += [parent / "odoo18", parent / "odoo", parent / "odoo-18.0", parent / "OCB"]
     cands.append(Path("/usr/lib/python3/dist-packages"))
     seen, out = set(), []
     for c in cands:
@@ -723,13 +723,15 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
             extra += f" ({'counted as failures' if skips else 'skips fail the run'})"
             if problems:
                 extra += f", {len(problems)} log problem(s)"
+            if state != "installed":
+                extra += f", MODULE NOT INSTALLED ({state})"
             extra += f", {fmt_secs(elapsed)}"
         summary.add(lbl, passed, nfail, extra)
-    step(f"odoo: result line(s): {res_tests} tests, {res_failed} failed/errors in total")
+    step(f"odoo: result line(s): {res_tests} tests, {res_failed} failed/errors in total"
+         f" (full log: {rel(log_path)})")
 
     # ---- report details --------------------------------------------------
     own_skips = scan.skipped.get(MODULE, [])
-    bad = bool(issues or problems or own_skips or any(r[2] for r in rows))
     if own_skips:
         say(f"\n-- skipped tests of {MODULE} (every skip is a failure) --")
         for s in own_skips:
@@ -748,14 +750,15 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
             f"WARNINGs of {MODULE}) --")
         for kind, text in problems[:10]:
             lines = text.splitlines()
-            say(f"[{kind}] " + "\n".join(lines[:1] + lines[1:][-15:]))
+            more = ["  ..."] if len(lines) > 9 else []
+            say(f"[{kind}] " + "\n".join(lines[:1] + more + lines[1:][-8:]))
         if len(problems) > 10:
             say(f"... and {len(problems) - 10} more, see {rel(log_path)}")
     if issues:
         say("\n-- odoo run issues --")
         for i in issues:
             say("  " + i)
-    if bad:
+    if issues and not problems and not scan.test_failures:
         say(f"\n-- last lines of {rel(log_path)} --")
         lines = [l for l in log_path.read_text(errors="replace").splitlines()
                  if " INFO " not in l[:60] or " werkzeug: " not in l]
@@ -765,12 +768,13 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
 
 def part_odoo(args, summary: Summary, venv: Path):
     if args.no_odoo:
-        root, probed = None, ["(odoo lookup disabled by --no-odoo)"]
+        root, probed = None, [str(c) for c in odoo_candidates()] + ["(all ignored: --no-odoo)"]
     else:
         root, probed = find_odoo(args.odoo)
     if root is None:
-        why = ("no Odoo 18 installation found in " + ", ".join(probed) +
-               " (set ODOO_PATH or --odoo to point at an Odoo 18 source tree)")
+        why = ("NOT RUN, no Odoo 18 installation found (needs odoo-bin + odoo/release.py "
+               "with version_info (18, 0, ...); looked in: " + ", ".join(probed) +
+               "). Set ODOO_PATH or pass --odoo DIR to point at an Odoo 18 source tree.")
         if args.odoo:
             summary.fail("odoo 18", f"--odoo {args.odoo} is not an Odoo 18 tree")
         else:
