@@ -342,15 +342,19 @@ class PaymentProvider(models.Model):
                 currency=currency.name, billing_country=partner.country_id.name or _("none"),
             ))
         minimum, maximum = self._aps_tamara_get_amount_limits(currency.name)
+
+        def show(value):  # Not an f-string inside `_()`: the term extraction evaluates those.
+            return '%s %s' % (float_repr(value, currency.decimal_places), currency.name)
+
         if amount is not None and currency.compare_amounts(amount, minimum) < 0:
             reasons.append(_(
                 "the total %(amount)s is below Tamara's minimum of %(minimum)s",
-                amount=f"{amount:.2f} {currency.name}", minimum=f"{minimum:.2f} {currency.name}",
+                amount=show(amount), minimum=show(minimum),
             ))
         if amount is not None and maximum and currency.compare_amounts(amount, maximum) > 0:
             reasons.append(_(
                 "the total %(amount)s is above Tamara's maximum of %(maximum)s",
-                amount=f"{amount:.2f} {currency.name}", maximum=f"{maximum:.2f} {currency.name}",
+                amount=show(amount), maximum=show(maximum),
             ))
         if excluded_products := self._aps_tamara_get_excluded_products(order.order_line.product_id):
             reasons.append(_(
