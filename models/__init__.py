@@ -3,3 +3,4 @@
 from . import payment_provider
 from . import payment_transaction
 from . import sale_order
+from . import account_move

@@ -437,6 +437,15 @@ class PaymentTransaction(models.Model):
         ))
         return self.currency_id.round(self.amount - voided - refunded)
 
+    def _aps_tamara_filter_refundable_payments(self):
+        """ Return those of the transactions that are Tamara payments with money left to refund.
+        """
+        return self.filtered(lambda tx: (
+            tx.provider_code == const.PROVIDER_CODE and tx.state == 'done'
+            and tx.operation != 'refund' and not tx.source_transaction_id
+            and tx.currency_id.compare_amounts(tx._aps_tamara_get_refundable_amount(), 0) > 0
+        ))
+
     def _send_refund_request(self, amount_to_refund=None):
         """ Override of `payment` to refund the payment through APS' paymentApi.
 
@@ -467,6 +476,12 @@ class PaymentTransaction(models.Model):
             ))
         refund_tx = super()._send_refund_request(amount_to_refund=amount)
         refund_tx.aps_tamara_maintenance_reference = refund_tx.reference
+        # Refunded from a credit note: the refund's payment is reconciled with it.
+        credit_note = self.env['account.move'].browse(
+            self.env.context.get('aps_tamara_credit_note_id')
+        ).exists().filtered(lambda move: move.move_type == 'out_refund')
+        if credit_note and credit_note.reversed_entry_id in self.invoice_ids:
+            refund_tx.invoice_ids = credit_note
         refund_tx._aps_tamara_send_refund()
         return refund_tx
 
@@ -718,8 +733,6 @@ class PaymentTransaction(models.Model):
         :return: None
         """
         tx_ids = self._aps_tamara_get_transactions_to_reconcile(limit)
-        if not tx_ids:
-            return
         session = self.env['payment.provider']._aps_tamara_new_session()
         try:
             for tx in self.browse(tx_ids):
@@ -853,6 +866,7 @@ class PaymentTransaction(models.Model):
         activity_type = self.env.ref('mail.mail_activity_data_todo', raise_if_not_found=False)
         if not activity_type:
             return
+        summary = _("Capture or void the Tamara payment")
         for provider in providers:
             before = fields.Datetime.now() - timedelta(
                 days=max(provider.aps_tamara_authorized_alert_after, 0)
@@ -863,13 +877,12 @@ class PaymentTransaction(models.Model):
             ], limit=const.RECONCILE_BATCH_SIZE)
             for order in txs.sale_order_ids:
                 if order.activity_ids.filtered(
-                    lambda a: a.activity_type_id == activity_type
-                    and a.summary == _("Capture or void the Tamara payment")
+                    lambda a: a.activity_type_id == activity_type and a.summary == summary
                 ):
                     continue
                 order.activity_schedule(
                     activity_type_id=activity_type.id,
-                    summary=_("Capture or void the Tamara payment"),
+                    summary=summary,
                     note=_(
                         "The Tamara payment of this order is authorized but not captured. Capture "
                         "it (Capture Transaction) or void it (Void Transaction)."

@@ -3,8 +3,6 @@
 from odoo import _, models
 from odoo.exceptions import RedirectWarning, UserError
 
-from odoo.addons.payment_aps_tamara import const
-
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
@@ -17,11 +15,7 @@ class SaleOrder(models.Model):
                                 opens the refund of the payment.
         """
         for order in self:
-            tx_sudo = order.sudo().transaction_ids.filtered(lambda tx: (
-                tx.provider_code == const.PROVIDER_CODE and tx.state == 'done'
-                and tx.operation != 'refund' and not tx.source_transaction_id
-                and tx.currency_id.compare_amounts(tx._aps_tamara_get_refundable_amount(), 0) > 0
-            ))[:1]
+            tx_sudo = order.sudo().transaction_ids._aps_tamara_filter_refundable_payments()[:1]
             if not tx_sudo:
                 continue
             message = _(

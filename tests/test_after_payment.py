@@ -1,7 +1,10 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
 import time
+from datetime import timedelta
 from unittest.mock import patch
+
+from odoo import fields
 
 from odoo.exceptions import RedirectWarning, UserError
 from odoo.tests import tagged
@@ -274,6 +277,59 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self._after_api_call(tx, 2)
         self.assertEqual(tx.state, 'cancel')
         self.assertTrue(self.sandbox.transaction(tx.reference)['voided'])
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_old_authorizations_are_put_in_front_of_the_merchant(self):
+        self.sandbox.configure(capture='deferred')
+        self.provider.write({
+            'aps_tamara_capture_immediately': False, 'aps_tamara_authorized_alert_after': 5,
+        })
+        tx = self._pay()
+        tx._post_process()
+        order = tx.sale_order_ids
+        self.assertEqual((tx.state, order.state), ('authorized', 'sale'))
+        Transaction = self.env['payment.transaction']
+
+        Transaction._cron_aps_tamara_reconcile()
+        self.assertFalse(order.activity_ids, "Not old enough yet.")
+
+        tx.last_state_change = fields.Datetime.now() - timedelta(days=6)
+        Transaction._cron_aps_tamara_reconcile()
+        Transaction._cron_aps_tamara_reconcile()
+        self.assertEqual(len(order.activity_ids), 1, "Once.")
+        self.assertIn('Capture or void', order.activity_ids.summary)
+        self.assertFalse(self._aps_operations(tx, 'CAPTURE'), "Left to the merchant.")
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_refund_from_a_credit_note(self):
+        self.product.invoice_policy = 'order'
+        tx = self._pay()
+        tx._post_process()  # The order is confirmed and the payment recorded.
+        invoice = tx.sale_order_ids._create_invoices()
+        invoice.action_post()
+        tx.invoice_ids = invoice
+        self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+        credit_note = invoice._reverse_moves()
+        credit_note.invoice_line_ids.price_unit = 200.0  # A partial credit note.
+        credit_note.action_post()
+        self.assertEqual(credit_note.aps_tamara_refundable_tx_id, tx)
+
+        action = credit_note.action_aps_tamara_refund()
+        self.sandbox.configure(notifications='drop')
+        wizard = self.env['payment.refund.wizard'].with_context(action['context']).create({})
+        self.assertEqual(wizard.amount_to_refund, credit_note.amount_total)
+        wizard.with_context(action['context']).action_refund()
+
+        refund = self._refunds(tx)
+        self.assertEqual((refund.state, refund.amount), ('done', -credit_note.amount_total))
+        self.assertEqual(refund.invoice_ids, credit_note)
+        refund._post_process()
+        self.assertIn(credit_note.payment_state, ('paid', 'in_payment'))
+        self.assertFalse(credit_note.aps_tamara_refundable_tx_id)
+        self.assertEqual(
+            self.sandbox.transaction(tx.reference)['refunded_amount'],
+            round(credit_note.amount_total * 100),
+        )
 
     # === RECONCILIATION === #
 
