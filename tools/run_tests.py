@@ -607,6 +607,19 @@ class OdooLogScan:
                 self.last_progress = msg
 
 
+def compact_record(text: str, keep_tail: int = 14) -> str:
+    """Header line, the traceback frames inside this addon, then the tail."""
+    lines = text.splitlines()
+    head, body = lines[:1], lines[1:]
+    if len(body) <= keep_tail + 16:
+        return "\n".join(lines)
+    picked = []
+    for i, line in enumerate(body[:-keep_tail]):
+        if line.lstrip().startswith("File ") and f"/addons/{MODULE}/" in line:
+            picked += body[i:i + 2]
+    return "\n".join(head + picked + ["  ..."] + body[-keep_tail:])
+
+
 def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
     """One Odoo run: install deps + module in a throwaway DB, run tests, scan log."""
     modules_tested = [MODULE] + (CORE_MODULES if args.core else [])
@@ -742,8 +755,7 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
     if scan.test_failures:
         say(f"\n-- failed tests ({len(scan.test_failures)}) --")
         for text in scan.test_failures[:8]:
-            lines = text.splitlines()
-            say("\n".join(lines[:1] + lines[1:][-30:]))
+            say(compact_record(text))
             say("")
     if problems:
         say(f"\n-- log problems ({len(problems)}: ERROR/CRITICAL, tracebacks, "
