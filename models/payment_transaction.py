@@ -566,9 +566,11 @@ class PaymentTransaction(models.Model):
         """
         self._aps_tamara_lock_payment()
         amount = operation_tx.amount if command == 'CAPTURE' else None
-        answer = self.provider_id._aps_tamara_make_request(
-            self._aps_tamara_prepare_operation_payload(command, amount=amount)
-        )
+        payload = self._aps_tamara_prepare_operation_payload(command, amount=amount)
+        if operation_tx.aps_tamara_convenience_fee and 'amount' in payload:
+            # APS authorized the convenience fee with the amount: capture it with the payment.
+            payload['amount'] = str(int(payload['amount']) + operation_tx.aps_tamara_convenience_fee)
+        answer = self.provider_id._aps_tamara_make_request(payload)
         if operation_tx._aps_tamara_apply_operation_result(command, answer) == 'error':
             raise UserError(self.provider_id._aps_tamara_get_refusal_message(answer))
 
@@ -708,7 +710,8 @@ class PaymentTransaction(models.Model):
         if 'amount' not in notification_data:  # A void carries no amount.
             return True
         amount = notification_data.get('amount') or ''
-        expected = payment_utils.to_minor_currency_units(abs(self.amount), self.currency_id)
+        expected = payment_utils.to_minor_currency_units(abs(self.amount), self.currency_id) \
+            + self.aps_tamara_convenience_fee  # Only a payment carries one.
         return amount.isdigit() and int(amount) == expected \
             and notification_data.get('currency') == self.currency_id.name
 

@@ -188,6 +188,24 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(self._refunds(tx).mapped('state'), ['done', 'done'])
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
 
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    def test_refund_result_arriving_later_by_notification_is_applied_once(self):
+        tx = self._pay()
+        self.sandbox.configure(api_fault='bad_signature', notifications='delay:1')
+        refund = tx._send_refund_request(amount_to_refund=75.0)
+        self.assertEqual(refund.state, 'draft', "The answer could not be trusted.")
+        self._after_api_call(tx, 2)
+        self.assertEqual(refund.state, 'done', "The signed notification settles it.")
+
+        notification = self._last_notification(tx)
+        self.assertEqual(notification['command'], 'REFUND')
+        for _attempt in range(2):  # APS sends it again.
+            self.assertEqual(self._post_notification(notification).status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(self._refunds(tx), refund)
+        self.assertEqual(refund.state, 'done')
+        self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 7500)
+
     @mute_logger(PAYMENT_TX_LOGGER, CONTROLLER_LOGGER, TAMARA_TX_LOGGER)
     def test_refund_notification_before_the_api_answer(self):
         tx = self._pay()
