@@ -16,6 +16,7 @@
         'views/payment_aps_tamara_widget_templates.xml',
         'views/payment_provider_views.xml',
         'views/account_move_views.xml',
+        'views/payment_transaction_views.xml',
 
         'data/ir_cron_data.xml',
         'data/payment_method_data.xml',

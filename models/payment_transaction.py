@@ -122,11 +122,11 @@ class PaymentTransaction(models.Model):
                 "An email address is required to pay with Tamara. Please add it to your address."
             ))
 
-        provider_sudo = self.provider_id.sudo()
+        credentials = self.provider_id._aps_tamara_get_credentials()
         params = {
             'command': 'PURCHASE',
-            'access_code': provider_sudo.aps_tamara_access_code,
-            'merchant_identifier': provider_sudo.aps_tamara_merchant_identifier,
+            'access_code': credentials['access_code'],
+            'merchant_identifier': credentials['merchant_identifier'],
             'merchant_reference': self.reference,
             'amount': str(payment_utils.to_minor_currency_units(self.amount, self.currency_id)),
             'currency': self.currency_id.name,
@@ -758,6 +758,21 @@ class PaymentTransaction(models.Model):
         finally:
             session.close()
         self._aps_tamara_flag_old_authorizations()
+
+    def action_aps_tamara_check_status(self):
+        """ Ask APS now about the transactions and apply what it says, as the reconciliation
+        does (the delay to cancel an abandoned checkout still applies). """
+        payment_utils.check_rights_on_recordset(self)
+        session = self.env['payment.provider']._aps_tamara_new_session()
+        try:
+            for tx_sudo in self.sudo().filtered(
+                lambda tx: tx.provider_code == const.PROVIDER_CODE
+                and tx.state in ('draft', 'pending', 'authorized')
+            ):
+                tx_sudo._aps_tamara_lock_payment()
+                tx_sudo._aps_tamara_reconcile(session)
+        finally:
+            session.close()
 
     def _aps_tamara_commit(self):
         if not modules.module.current_test:

@@ -370,6 +370,18 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(tx.state, 'done')
 
     @mute_logger(PAYMENT_TX_LOGGER)
+    def test_merchant_checks_a_payment_with_aps_without_waiting(self):
+        self.sandbox.configure(notifications='drop', browser_return=False)
+        self.provider.aps_tamara_check_after = 60
+        tx, form = self._start_payment()
+        self.shopper.pay(form)
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual(tx.state, 'draft', "Not before the provider's delay.")
+        tx.action_aps_tamara_check_status()
+        self.assertEqual(tx.state, 'done')
+        self.assertEqual(tx.sale_order_ids.state, 'sale')
+
+    @mute_logger(PAYMENT_TX_LOGGER)
     def test_abandoned_checkout_is_canceled_after_the_delay(self):
         self.sandbox.configure(notifications='drop')
         abandoned, form = self._start_payment()
