@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -662,6 +663,16 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
                                     stdin=subprocess.DEVNULL, cwd=tmp, env=env,
                                     start_new_session=True, text=True, errors="replace",
                                     bufsize=1)
+            def _watchdog():
+                nonlocal timed_out
+                timed_out = True
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            watchdog = threading.Timer(args.odoo_timeout, _watchdog)
+            watchdog.daemon = True
+            watchdog.start()
             last_say = time.time()
             for line in proc.stdout:
                 logf.write(line)
@@ -670,13 +681,13 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
                 if now - last_say >= 30:
                     last_say = now
                     step(f"odoo: {fmt_secs(now - t0)} ... {scan.last_progress[:110]}")
-                if now - t0 > args.odoo_timeout:
-                    timed_out = True
-                    break
             scan.flush()
-            if timed_out:
-                os.killpg(proc.pid, signal.SIGTERM)
-            rc = proc.wait(timeout=60)
+            watchdog.cancel()
+            try:
+                rc = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                rc = proc.wait()
     finally:
         if proc is not None and proc.poll() is None:
             try:
@@ -878,6 +889,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     ARTIFACTS.mkdir(exist_ok=True)
+    old_logs = sorted(ARTIFACTS.glob("odoo-aps_tamara_test_*.log"), key=lambda p: p.stat().st_mtime)
+    for stale in old_logs[:-10]:      # keep the 10 most recent Odoo logs
+        stale.unlink()
     venv = Path(args.venv)
     summary = Summary()
     t_start = time.time()
