@@ -826,6 +826,7 @@ class PaymentTransaction(models.Model):
         self.aps_tamara_checked_at = fields.Datetime.now()
         if self.operation == 'refund':
             if self.state == 'draft' and self.aps_tamara_maintenance_reference:
+                self.source_transaction_id._aps_tamara_lock_payment()
                 self._aps_tamara_send_refund(session=session)
             return
         if self.state not in ('draft', 'pending', 'authorized'):
