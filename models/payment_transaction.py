@@ -600,12 +600,22 @@ class PaymentTransaction(models.Model):
             operation_tx = self if self.operation == 'refund' \
                 else self._aps_tamara_record_refund(notification_data)
         else:
-            # A partial operation in progress for the same amount, if any; else the whole payment.
-            operation_tx = self.child_transaction_ids.filtered(lambda tx: (
-                tx.operation == self.operation and tx.state == 'draft'
+            # A partial capture or void in progress for the same amount, else the whole payment.
+            partial_txs = self.child_transaction_ids.filtered(
+                lambda tx: tx.operation == self.operation
+            )
+            operation_tx = partial_txs.filtered(lambda tx: (
+                tx.state == 'draft'
                 and str(payment_utils.to_minor_currency_units(tx.amount, tx.currency_id))
                 == notification_data.get('amount')
-            ))[:1] or self
+            ))[:1]
+            if not operation_tx and partial_txs:
+                _logger.info(
+                    "APS %s result for %s: a partial operation, applied from its answer.",
+                    command, self.reference,
+                )
+                return
+            operation_tx = operation_tx or self
         if operation_tx:
             operation_tx._aps_tamara_apply_operation_result(command, notification_data)
 

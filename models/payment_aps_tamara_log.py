@@ -1,0 +1,125 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+import json
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.payment_aps_tamara import const, utils
+
+
+_logger = logging.getLogger(__name__)
+
+
+class PaymentAPSTamaraLog(models.Model):
+    """ One message exchanged with APS: a notification or a return received, or a paymentApi
+    request sent with its answer. Secrets are masked.
+
+    One row per message (never a counter updated in place) keeps the counts right when several
+    workers receive messages at the same time. Old rows are removed by the autovacuum.
+    """
+    _name = 'payment.aps_tamara.log'
+    _description = "Tamara (APS) Message"
+    _order = 'id desc'
+    _rec_name = 'reference'
+
+    provider_id = fields.Many2one(
+        string="Provider", comodel_name='payment.provider', index=True, ondelete='cascade',
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        string="Company", comodel_name='res.company', index=True, readonly=True,
+        help="The company of the provider; empty when the message could not be attributed.",
+    )
+    transaction_id = fields.Many2one(
+        string="Transaction", comodel_name='payment.transaction', index='btree_not_null',
+        ondelete='cascade', readonly=True,
+    )
+    channel = fields.Selection(
+        string="Channel", selection=[
+            ('webhook', "Notification"),
+            ('return', "Shopper's Return"),
+            ('api', "Request to APS"),
+        ], required=True, readonly=True,
+    )
+    state = fields.Selection(
+        string="Outcome", selection=[
+            ('accepted', "Accepted"),
+            ('forged', "Invalid Signature"),
+            ('unknown', "Unknown Reference"),
+            ('malformed', "Malformed"),
+            ('forwarded', "Handed to Amazon Payment Services (cards)"),
+            ('failed', "No Answer"),
+        ], required=True, readonly=True, index=True,
+    )
+    reference = fields.Char(string="Reference", readonly=True)
+    command = fields.Char(string="Command", readonly=True)
+    response_code = fields.Char(string="Response Code", readonly=True)
+    response_message = fields.Char(string="Response Message", readonly=True)
+    request_data = fields.Text(string="Sent to APS", readonly=True)
+    response_data = fields.Text(string="Received from APS", readonly=True)
+    note = fields.Char(string="Note", readonly=True)
+
+    @api.model
+    def _aps_tamara_record(self, channel, state, provider=None, tx=None, received=None,
+                           sent=None, note=None):
+        """ Record one message, secrets masked.
+
+        :param str channel: 'webhook', 'return' or 'api'.
+        :param str state: The outcome, a key of the `state` selection.
+        :param payment.provider provider: The provider the message is attributed to, if any.
+        :param payment.transaction tx: The transaction the message is about, if any.
+        :param dict received: What APS sent, if anything.
+        :param dict sent: What was sent to APS, if anything.
+        :param str note: What went wrong, in a few words.
+        :return: The new record.
+        """
+        received = received if isinstance(received, dict) else {}
+        sent = sent if isinstance(sent, dict) else {}
+        if not provider and tx:
+            provider = tx.provider_id
+        reference = received.get('merchant_reference') or sent.get('merchant_reference')
+        return self.sudo().create({
+            'provider_id': provider.id if provider else False,
+            'company_id': provider.company_id.id if provider else False,
+            'transaction_id': tx.id if tx else False,
+            'channel': channel,
+            'state': state,
+            'reference': str(reference)[:100] if reference else False,
+            'command': str(
+                received.get('command') or received.get('query_command')
+                or sent.get('command') or sent.get('query_command') or ''
+            )[:40] or False,
+            'response_code': str(received.get('response_code') or '')[:10] or False,
+            'response_message': str(received.get('response_message') or '')[:255] or False,
+            'request_data': self._aps_tamara_dump(sent) if sent else False,
+            'response_data': self._aps_tamara_dump(received) if received else False,
+            'note': note,
+        })
+
+    @api.model
+    def _aps_tamara_dump(self, params):
+        """ Render parameters as readable JSON, secrets masked. """
+        return json.dumps(
+            utils.redact({str(k): v for k, v in params.items()}), indent=1, sort_keys=True,
+            ensure_ascii=False, default=str,
+        )
+
+    @api.autovacuum
+    def _gc_aps_tamara_logs(self):
+        """ Remove the messages older than the retention delay, in bounded batches. """
+        limit_date = fields.Datetime.now() - timedelta(days=const.LOG_RETENTION_DAYS)
+        removed = 0
+        for _batch in range(const.LOG_GC_MAX_BATCHES):
+            self.env.cr.execute(SQL(
+                "DELETE FROM payment_aps_tamara_log WHERE id IN ("
+                " SELECT id FROM payment_aps_tamara_log WHERE create_date < %s LIMIT %s)",
+                limit_date, const.LOG_GC_BATCH_SIZE,
+            ))
+            removed += self.env.cr.rowcount
+            if self.env.cr.rowcount < const.LOG_GC_BATCH_SIZE:
+                break
+        if removed:
+            _logger.info("Removed %s old Tamara (APS) messages.", removed)
