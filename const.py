@@ -43,37 +43,42 @@ SHA_TYPE_LABELS = {
     'hmac512': "HMAC-512",
 }
 
+# The APS credentials, and the suffix of their fields per provider state: the production set is
+# used when the provider is enabled (or disabled), the sandbox set in test mode.
+CREDENTIAL_NAMES = ('merchant_identifier', 'access_code', 'sha_request', 'sha_response', 'sha_type')
+CREDENTIAL_SUFFIXES = {'enabled': '', 'disabled': '', 'test': '_test'}
+
 # The only languages of APS' hosted pages.
 SUPPORTED_LANGUAGES = ('en', 'ar')
 DEFAULT_LANGUAGE = 'en'
 
-# Characters allowed besides ASCII letters and digits, and maximum lengths, of the PURCHASE request
-# parameters (APS Tamara API page). `None` as charset means "digits only"; `False` means the value
-# is built by the module and only its length is checked.
+# Maximum length, value type and special characters allowed besides the type's own, of the
+# PURCHASE request parameters (APS Tamara API page). Types: 'alpha' (ASCII letters), 'alnum' (ASCII
+# letters and digits), 'numeric' (digits), 'object' (built by the module; only its type is known).
 REQUEST_PARAMETER_RULES = {
-    'command': (20, ''),
-    'access_code': (20, ''),
-    'merchant_identifier': (20, ''),
-    'merchant_reference': (40, '-_.'),
-    'amount': (10, None),
-    'currency': (3, ''),
-    'language': (2, ''),
-    'customer_email': (254, '_-.@+'),
-    'payment_option': (10, ''),
-    'phone_number': (19, '+-() '),
-    'order_description': (150, "'/._-#:$ "),
-    'customer_name': (40, "_\\/-.' "),
-    'customer_ip': (45, '.:'),
-    'convenience_fee': (10, None),
-    'settlement_reference': (22, '-_.'),
-    'merchant_extra': (999, ".;/_-,'@"),
-    'merchant_extra1': (250, ".;/_-,'@"),
-    'merchant_extra2': (250, ".;/_-,'@"),
-    'merchant_extra3': (250, ".;/_-,'@"),
-    'merchant_extra4': (250, ".;/_-,'@"),
-    'merchant_extra5': (250, ".;/_-,'@"),
-    'return_url': (400, '$!=?#&-_/:.'),
-    'order_metadata': (None, False),
+    'command': (20, 'alpha', ''),
+    'access_code': (20, 'alnum', ''),
+    'merchant_identifier': (20, 'alnum', ''),
+    'merchant_reference': (40, 'alnum', '-_.'),
+    'amount': (10, 'numeric', ''),
+    'currency': (3, 'alpha', ''),
+    'language': (2, 'alpha', ''),
+    'customer_email': (254, 'alnum', '_-.@+'),
+    'payment_option': (10, 'alpha', ''),
+    'phone_number': (19, 'numeric', '+-() '),
+    'order_description': (150, 'alnum', "'/._-#:$ "),
+    'customer_name': (40, 'alpha', "_\\/-.' "),
+    'customer_ip': (45, 'alnum', '.:'),
+    'convenience_fee': (10, 'numeric', ''),
+    'settlement_reference': (22, 'alnum', '-_.'),
+    'merchant_extra': (999, 'alnum', ".;/_-,'@"),
+    'merchant_extra1': (250, 'alnum', ".;/_-,'@"),
+    'merchant_extra2': (250, 'alnum', ".;/_-,'@"),
+    'merchant_extra3': (250, 'alnum', ".;/_-,'@"),
+    'merchant_extra4': (250, 'alnum', ".;/_-,'@"),
+    'merchant_extra5': (250, 'alnum', ".;/_-,'@"),
+    'return_url': (400, 'alnum', '$!=?#&-_/:.'),
+    'order_metadata': (None, 'object', ''),
 }
 REQUIRED_REQUEST_PARAMETERS = (
     'command', 'access_code', 'merchant_identifier', 'merchant_reference', 'amount', 'currency',
@@ -179,3 +184,23 @@ DEFAULT_ABANDON_AFTER_HOURS = 24
 DEFAULT_AUTHORIZED_ALERT_DAYS = 5
 # At most this many transactions are checked by one run of the reconciliation.
 RECONCILE_BATCH_SIZE = 50
+
+# === THE MERCHANT'S SIDE: connection test, notification health (issue 6) === #
+
+# The reference of the connection test's CHECK_STATUS: no payment can have it (Odoo's references
+# never start with it).
+CONNECTION_TEST_REFERENCE = 'ODOO-CONNECTION-TEST'
+# Message codes of APS' answers to the connection test.
+WRONG_SIGNATURE_MESSAGE_CODE = '008'
+WRONG_MERCHANT_MESSAGE_CODE = '009'
+WRONG_ACCESS_CODE_MESSAGE_CODE = '010'
+
+# Messages kept for this many days; at most this many rows removed per batch, batches per run.
+LOG_RETENTION_DAYS = 90
+LOG_GC_BATCH_SIZE = 10000
+LOG_GC_MAX_BATCHES = 10
+# Notifications are counted over this many days.
+HEALTH_WINDOW_DAYS = 30
+# A payment that got APS' answer (return or status check) this many minutes ago without any
+# notification about it means notifications do not arrive (APS retries them for minutes).
+NOTIFICATION_GRACE_MINUTES = 60

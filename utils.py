@@ -83,8 +83,16 @@ def is_signature_valid(params, phrase, sha_type):
 
 # === PARAMETER RULES === #
 
-def _is_allowed_char(char, specials):
-    return char in specials or (char.isascii() and char.isalnum())
+def _is_allowed_char(char, value_type, specials):
+    if char in specials:
+        return True
+    if not char.isascii():
+        return False
+    if value_type == 'alpha':
+        return char.isalpha()
+    if value_type == 'numeric':
+        return char.isdigit()
+    return char.isalnum()
 
 
 def check_parameter(name, value):
@@ -95,14 +103,15 @@ def check_parameter(name, value):
     :return: The reason why the value is invalid, or None if it is valid.
     :rtype: str|None
     """
-    max_length, specials = const.REQUEST_PARAMETER_RULES[name]
+    max_length, value_type, specials = const.REQUEST_PARAMETER_RULES[name]
     if max_length and len(value) > max_length:
         return f"longer than {max_length} characters"
-    if specials is None:
-        if not value.isascii() or not value.isdigit():
-            return "not a whole number"
-    elif specials is not False:
-        invalid = sorted({char for char in value if not _is_allowed_char(char, specials)})
+    if value_type == 'numeric' and not specials and not (value.isascii() and value.isdigit()):
+        return "not a whole number"
+    if value_type != 'object':
+        invalid = sorted({
+            char for char in value if not _is_allowed_char(char, value_type, specials)
+        })
         if invalid:
             return f"contains characters APS does not accept: {''.join(invalid)!r}"
     return None
@@ -137,10 +146,10 @@ def clean_text(text, name):
     :return: The cleaned text, possibly empty.
     :rtype: str
     """
-    max_length, specials = const.REQUEST_PARAMETER_RULES[name]
+    max_length, value_type, specials = const.REQUEST_PARAMETER_RULES[name]
     folded = unicodedata.normalize('NFKD', text or '')
     kept = ''.join(
-        char if _is_allowed_char(char, specials) else ' ' for char in folded
+        char if _is_allowed_char(char, value_type, specials) else ' ' for char in folded
         if not unicodedata.combining(char)
     )
     return re.sub(r'\s+', ' ', kept).strip()[:max_length].strip()

@@ -112,6 +112,9 @@ def test_nested_values_render_like_apss_official_code():
     ('order_description', 'مصباح', False),
     ('customer_name', 'John \\ Smith-Doe', True),
     ('customer_name', 'J@ne', False),
+    ('customer_name', 'Sara 2nd', False),
+    ('phone_number', '+966 5O0', False),
+    ('command', 'PURCHASE1', False),
     ('customer_ip', '2001:db8::1', True),
     ('return_url', 'https://shop.example/payment/aps_tamara/return', True),
     ('return_url', 'https://shop.example/ret?a=1&b=%20', False),
@@ -138,6 +141,7 @@ def test_request_check_reports_missing_unknown_and_invalid_parameters():
 @pytest.mark.parametrize('text, expected', [
     ('Chaise «Élégante», bois', 'Chaise Elegante bois'),
     ('  many   spaces  ', 'many spaces'),
+    ('Sara E2E', 'Sara E E'),
     ('سارة Sara', 'Sara'),
     ('مصباح', ''),
 ])
