@@ -2,7 +2,7 @@
 
 {
     'name': "Payment Provider: Tamara (Amazon Payment Services)",
-    'version': '18.0.1.0.0',
+    'version': '18.0.1.1.0',
     'category': 'Accounting/Payment Providers',
     'sequence': 350,
     'summary': "Tamara Buy Now, Pay Later in Saudi Arabia and the UAE, through Amazon Payment "
@@ -12,11 +12,15 @@
     'depends': ['payment', 'phone_validation', 'website_sale'],
     'external_dependencies': {'python': ['phonenumbers']},
     'data': [
+        'security/ir.model.access.csv',
+        'security/payment_aps_tamara_security.xml',
+
         'views/payment_aps_tamara_templates.xml',
         'views/payment_aps_tamara_widget_templates.xml',
         'views/payment_provider_views.xml',
         'views/account_move_views.xml',
         'views/payment_transaction_views.xml',
+        'views/payment_aps_tamara_log_views.xml',
 
         'data/ir_cron_data.xml',
         'data/payment_method_data.xml',

@@ -3,7 +3,7 @@
 import logging
 import pprint
 
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 from odoo import http
 from odoo.exceptions import ValidationError
@@ -56,26 +56,45 @@ class APSTamaraController(http.Controller):
                 data = request.get_json_data()
             except ValueError:
                 _logger.warning("Received an APS (Tamara) notification that is not valid JSON.")
-                raise BadRequest()
+                request.env['payment.aps_tamara.log']._aps_tamara_record(
+                    'webhook', 'malformed', note="not valid JSON"
+                )
+                return request.make_response('', status=BadRequest.code)
         _logger.info(
             "Notification received from APS (Tamara) with data:\n%s",
             pprint.pformat(utils.redact(data) if isinstance(data, dict) else data),
         )
-        self._aps_tamara_handle_message(data)
+        try:
+            self._aps_tamara_handle_message(data, channel='webhook')
+        except HTTPException as error:
+            # Answered rather than raised: an exception would roll back the record of the refused
+            # message, which the provider's notification health counts. Nothing else changed.
+            return request.make_response('', status=error.code)
         return request.make_response('')
 
     @staticmethod
-    def _aps_tamara_handle_message(data):
-        """ Check a message from APS and apply it to its transaction.
+    def _aps_tamara_handle_message(data, channel='return'):
+        """ Check a message from APS, apply it to its transaction and record it.
+
+        A message about a transaction of Odoo's own APS (cards) provider, which shares the APS
+        account and so the notification URL, is handed over to that provider.
 
         :param dict data: The decoded message.
+        :param str channel: 'return' or 'webhook', for the record of the message.
         :return: None
         :raise BadRequest: If the message is malformed.
         :raise NotFound: If the message is about no known transaction.
         :raise Forbidden: If the signature is missing or invalid.
         """
+        log_model = request.env['payment.aps_tamara.log']
+        provider_model = request.env['payment.provider']
         if not isinstance(data, dict) or not data.get('merchant_reference'):
             _logger.warning("Received an APS (Tamara) message without merchant reference.")
+            log_model._aps_tamara_record(
+                channel, 'malformed', received=data,
+                provider=provider_model._aps_tamara_find_provider(data),
+                note="no merchant reference",
+            )
             raise BadRequest()
         data = utils.normalize_notification(data)
         try:
@@ -83,17 +102,80 @@ class APSTamaraController(http.Controller):
                 const.PROVIDER_CODE, data
             )
         except ValidationError:
+            if aps_tx_sudo := APSTamaraController._aps_tamara_get_core_aps_tx(data):
+                APSTamaraController._aps_tamara_hand_over(data, aps_tx_sudo, channel)
+                return
             _logger.warning(
                 "Received an APS (Tamara) message for unknown reference %s.",
                 data['merchant_reference'],
             )
+            log_model._aps_tamara_record(
+                channel, 'unknown', received=data,
+                provider=provider_model._aps_tamara_find_provider(data),
+            )
             raise NotFound()
-        APSTamaraController._verify_notification_signature(data, tx_sudo)
         try:
-            tx_sudo._handle_notification_data(const.PROVIDER_CODE, data)
-        except ValidationError:
+            APSTamaraController._verify_notification_signature(data, tx_sudo)
+        except Forbidden:
+            log_model._aps_tamara_record(channel, 'forged', tx=tx_sudo, received=data)
+            raise
+        try:
+            # A savepoint: a message refused half-way changes nothing.
+            with request.env.cr.savepoint():
+                tx_sudo._handle_notification_data(const.PROVIDER_CODE, data)
+        except ValidationError as error:
             _logger.exception("Unable to handle the APS (Tamara) message.")
+            log_model._aps_tamara_record(
+                channel, 'malformed', tx=tx_sudo, received=data, note=str(error.args[0])[:200]
+            )
             raise BadRequest()
+        log_model._aps_tamara_record(channel, 'accepted', tx=tx_sudo, received=data)
+
+    @staticmethod
+    def _aps_tamara_get_core_aps_tx(data):
+        """ Return the transaction of Odoo's own APS provider (`payment_aps`, if installed) that
+        the message is about, if any. """
+        env = request.env
+        if 'aps' not in dict(env['payment.provider']._fields['code'].selection):
+            return None
+        return env['payment.transaction'].sudo().search([
+            ('reference', '=', data['merchant_reference']), ('provider_code', '=', 'aps'),
+        ], limit=1) or None
+
+    @staticmethod
+    def _aps_tamara_hand_over(data, aps_tx_sudo, channel):
+        """ Hand a message about a transaction of Odoo's own APS provider over to it: checked with
+        that provider's own signature method and processed by it.
+
+        :param dict data: The normalized message.
+        :param payment.transaction aps_tx_sudo: The sudoed transaction of the `aps` provider.
+        :param str channel: 'return' or 'webhook'.
+        :return: None
+        :raise Forbidden: If the signature is missing or invalid.
+        """
+        # Imported here: `payment_aps` is not a dependency, and is installed when we get here.
+        from odoo.addons.payment_aps.controllers.main import APSController  # noqa: PLC0415
+
+        log_model = request.env['payment.aps_tamara.log']
+        try:
+            APSController._verify_notification_signature(data, aps_tx_sudo)
+        except Forbidden:
+            log_model._aps_tamara_record(channel, 'forged', tx=aps_tx_sudo, received=data)
+            raise
+        _logger.info(
+            "Handing the APS message about %s over to the Amazon Payment Services provider.",
+            aps_tx_sudo.reference,
+        )
+        try:
+            with request.env.cr.savepoint():
+                aps_tx_sudo._handle_notification_data('aps', data)
+        except ValidationError as error:
+            _logger.exception("Unable to handle the APS message handed over.")
+            log_model._aps_tamara_record(
+                channel, 'malformed', tx=aps_tx_sudo, received=data, note=str(error.args[0])[:200]
+            )
+            raise BadRequest()
+        log_model._aps_tamara_record(channel, 'forwarded', tx=aps_tx_sudo, received=data)
 
     @staticmethod
     def _verify_notification_signature(notification_data, tx_sudo):

@@ -4,3 +4,4 @@ from . import payment_provider
 from . import payment_transaction
 from . import sale_order
 from . import account_move
+from . import payment_aps_tamara_log

@@ -2,10 +2,12 @@
 
 import logging
 import pprint
+from datetime import timedelta
 
 import phonenumbers
 import requests
 from requests.adapters import HTTPAdapter
+from markupsafe import Markup
 from werkzeug import urls
 
 from odoo import _, api, fields, models
@@ -36,35 +38,61 @@ class PaymentProvider(models.Model):
         selection_add=[(const.PROVIDER_CODE, "Tamara (Amazon Payment Services)")],
         ondelete={const.PROVIDER_CODE: 'set default'},
     )
+    # APS credentials: the production set (used when the provider is enabled) and the sandbox set
+    # (used in test mode), so that going live does not mean typing them again. Which fields are
+    # required depends on the state: see `_check_required_if_provider`.
     aps_tamara_merchant_identifier = fields.Char(
         string="Merchant Identifier",
-        help="The merchant identifier of the APS account, from Integration Settings.",
-        required_if_provider=const.PROVIDER_CODE,
+        help="The merchant identifier of the production APS account (APS back office: "
+             "Integration Settings > Security Settings).",
     )
     aps_tamara_access_code = fields.Char(
         string="Access Code",
-        help="The access code of the APS account, from Integration Settings.",
-        required_if_provider=const.PROVIDER_CODE,
+        help="The access code of the production APS account (Integration Settings > Security "
+             "Settings).",
         groups='base.group_system',
     )
     aps_tamara_sha_request = fields.Char(
         string="SHA Request Phrase",
-        help="The phrase that signs what Odoo sends to APS.",
-        required_if_provider=const.PROVIDER_CODE,
+        help="The phrase that signs what Odoo sends to APS (production account).",
         groups='base.group_system',
     )
     aps_tamara_sha_response = fields.Char(
         string="SHA Response Phrase",
-        help="The phrase that signs what APS sends to Odoo.",
-        required_if_provider=const.PROVIDER_CODE,
+        help="The phrase that signs what APS sends to Odoo (production account).",
         groups='base.group_system',
     )
     aps_tamara_sha_type = fields.Selection(
         string="SHA Type",
-        help="The SHA type set in the APS back office (Integration Settings > Security Settings).",
+        help="The SHA type set in the production APS back office (Integration Settings > "
+             "Security Settings). Both sides must use the same.",
         selection=list(const.SHA_TYPE_LABELS.items()),
         default='sha256',
-        required_if_provider=const.PROVIDER_CODE,
+    )
+    aps_tamara_merchant_identifier_test = fields.Char(
+        string="Sandbox Merchant Identifier",
+        help="The merchant identifier of the sandbox APS account, used in test mode.",
+    )
+    aps_tamara_access_code_test = fields.Char(
+        string="Sandbox Access Code",
+        help="The access code of the sandbox APS account, used in test mode.",
+        groups='base.group_system',
+    )
+    aps_tamara_sha_request_test = fields.Char(
+        string="Sandbox SHA Request Phrase",
+        help="The phrase that signs what Odoo sends to APS (sandbox account).",
+        groups='base.group_system',
+    )
+    aps_tamara_sha_response_test = fields.Char(
+        string="Sandbox SHA Response Phrase",
+        help="The phrase that signs what APS sends to Odoo (sandbox account).",
+        groups='base.group_system',
+    )
+    aps_tamara_sha_type_test = fields.Selection(
+        string="Sandbox SHA Type",
+        help="The SHA type set in the sandbox APS back office. Both sides must use the same.",
+        selection=list(const.SHA_TYPE_LABELS.items()),
+        default='sha256',
     )
     aps_tamara_sandbox_url = fields.Char(
         string="Sandbox Endpoint Override",
@@ -152,6 +180,58 @@ class PaymentProvider(models.Model):
         default=const.DEFAULT_AUTHORIZED_ALERT_DAYS,
     )
 
+    # The merchant's side: guided setup, connection test, notification health.
+    aps_tamara_return_url = fields.Char(
+        string="Return URL", compute='_compute_aps_tamara_urls',
+        help="Where APS sends the shopper back. It is sent with every payment; you may also enter "
+             "it as Redirection URL in the APS back office.",
+    )
+    aps_tamara_webhook_url = fields.Char(
+        string="Notification URL", compute='_compute_aps_tamara_urls',
+        help="Enter it in the APS back office (Integration Settings > Technical Settings, Hosted "
+             "Checkout channel) as Direct Transaction Feedback URL and as Notification Feedback "
+             "URL.",
+    )
+    aps_tamara_connected_test_at = fields.Datetime(
+        string="Sandbox Connection Tested On", readonly=True, copy=False,
+        help="When the connection test last succeeded with the sandbox credentials.",
+    )
+    aps_tamara_connected_enabled_at = fields.Datetime(
+        string="Production Connection Tested On", readonly=True, copy=False,
+        help="When the connection test last succeeded with the production credentials.",
+    )
+    aps_tamara_go_live_checklist = fields.Html(
+        string="Go-Live Checklist", compute='_compute_aps_tamara_go_live_checklist',
+        sanitize=False,
+    )
+    aps_tamara_last_notification_at = fields.Datetime(
+        string="Last Valid Notification", compute='_compute_aps_tamara_health',
+    )
+    aps_tamara_accepted_count = fields.Integer(
+        string="Accepted Notifications", compute='_compute_aps_tamara_health',
+        help="Notifications accepted over the last 30 days.",
+    )
+    aps_tamara_forged_count = fields.Integer(
+        string="Notifications With Invalid Signature", compute='_compute_aps_tamara_health',
+        help="Notifications refused over the last 30 days because of a missing or invalid "
+             "signature: forged, or signed with other SHA phrases.",
+    )
+    aps_tamara_unknown_count = fields.Integer(
+        string="Notifications for Unknown References", compute='_compute_aps_tamara_health',
+        help="Notifications over the last 30 days about a reference Odoo does not know.",
+    )
+    aps_tamara_stuck_count = fields.Integer(
+        string="Payments Waiting Too Long", compute='_compute_aps_tamara_health',
+        help="Tamara payments still pending after the status check delay, or authorized after "
+             "the delay to show authorized payments.",
+    )
+    aps_tamara_unnotified_count = fields.Integer(
+        string="Payments Without Notification", compute='_compute_aps_tamara_health',
+        help="Recent Tamara payments that APS answered about without any notification reaching "
+             "Odoo.",
+    )
+    aps_tamara_health_warning = fields.Char(compute='_compute_aps_tamara_health')
+
     # === COMPUTE METHODS === #
 
     def _compute_feature_support_fields(self):
@@ -230,6 +310,42 @@ class PaymentProvider(models.Model):
     def _aps_tamara_get_api_url(self):
         return self._aps_tamara_get_endpoint(const.PAYMENT_API_URLS, const.PAYMENT_API_PATH)
 
+    def _aps_tamara_get_credentials(self, environment=None):
+        """ Return the APS credentials of the provider's state: the sandbox set in test mode, the
+        production set otherwise. Every signature, request and message check goes through here.
+
+        Note: self.ensure_one()
+
+        :param str environment: 'test' or 'enabled' to read that set instead of the state's.
+        :return: The `merchant_identifier`, `access_code`, `sha_request`, `sha_response` and
+                 `sha_type`, by name.
+        :rtype: dict
+        """
+        self.ensure_one()
+        suffix = const.CREDENTIAL_SUFFIXES[environment or self.state]
+        provider_sudo = self.sudo()
+        return {
+            name: provider_sudo[f'aps_tamara_{name}{suffix}'] for name in const.CREDENTIAL_NAMES
+        }
+
+    def _check_required_if_provider(self):
+        """ Override of `payment` to require the credentials of the provider's state only: the
+        sandbox set in test mode, the production set when enabled. """
+        super()._check_required_if_provider()
+        for provider in self.filtered(
+            lambda p: p.code == const.PROVIDER_CODE and p.state in ('test', 'enabled')
+        ):
+            credentials = provider._aps_tamara_get_credentials()
+            if missing := [name for name in const.CREDENTIAL_NAMES if not credentials[name]]:
+                suffix = const.CREDENTIAL_SUFFIXES[provider.state]
+                field_names = [
+                    self.env['ir.model.fields']._get(self._name, f'aps_tamara_{name}{suffix}')
+                    .field_description for name in missing
+                ]
+                raise ValidationError(
+                    _("The following fields must be filled: %s", ", ".join(field_names))
+                )
+
     def _aps_tamara_calculate_signature(self, params, incoming):
         """ Compute the signature of the parameters with the provider's phrase and SHA type.
 
@@ -242,10 +358,9 @@ class PaymentProvider(models.Model):
         :rtype: str
         """
         self.ensure_one()
-        provider_sudo = self.sudo()
-        phrase = provider_sudo.aps_tamara_sha_response if incoming \
-            else provider_sudo.aps_tamara_sha_request
-        return utils.calculate_signature(params, phrase, provider_sudo.aps_tamara_sha_type)
+        credentials = self._aps_tamara_get_credentials()
+        phrase = credentials['sha_response'] if incoming else credentials['sha_request']
+        return utils.calculate_signature(params, phrase, credentials['sha_type'])
 
     def _aps_tamara_is_signature_valid(self, params):
         """ Check in constant time the signature of parameters received from APS.
@@ -257,9 +372,9 @@ class PaymentProvider(models.Model):
         :rtype: bool
         """
         self.ensure_one()
-        provider_sudo = self.sudo()
+        credentials = self._aps_tamara_get_credentials()
         return utils.is_signature_valid(
-            params, provider_sudo.aps_tamara_sha_response, provider_sudo.aps_tamara_sha_type
+            params, credentials['sha_response'], credentials['sha_type']
         )
 
     # === BUSINESS METHODS - ELIGIBILITY === #
@@ -546,29 +661,33 @@ class PaymentProvider(models.Model):
         session.mount('http://', adapter)
         return session
 
-    def _aps_tamara_make_request(self, payload, session=None):
+    def _aps_tamara_make_request(self, payload, session=None, verify_signature=True):
         """ Send a signed request to APS' paymentApi and return its verified answer.
 
         The merchant's credentials and the language are added and the request is signed with the
         SHA request phrase; the answer's signature is checked with the SHA response phrase before
         anything is read from it. An answer refusing the operation (e.g. status 07) is returned:
-        the caller decides; only what leaves the outcome unknown raises.
+        the caller decides; only what leaves the outcome unknown raises. The exchange is recorded
+        (secrets masked) on the transaction it is about, for support cases.
 
         Note: self.ensure_one()
 
         :param dict payload: The parameters of the command (`command` or `query_command`,
                              `merchant_reference`, `amount`...).
         :param requests.Session session: The session to use; a new one for this request otherwise.
+        :param bool verify_signature: Whether to refuse an answer not signed by APS. Only the
+                                      connection test, which changes nothing, reads an unverified
+                                      answer (APS does not sign some refusals).
         :return: The answer, values as strings.
         :rtype: dict
         :raise ValidationError: If APS cannot be reached, does not answer in time, answers with an
                                 HTTP error or an answer that is not signed by APS.
         """
         self.ensure_one()
-        provider_sudo = self.sudo()
+        credentials = self._aps_tamara_get_credentials()
         params = {
-            'access_code': provider_sudo.aps_tamara_access_code,
-            'merchant_identifier': provider_sudo.aps_tamara_merchant_identifier,
+            'access_code': credentials['access_code'],
+            'merchant_identifier': credentials['merchant_identifier'],
             'language': const.API_LANGUAGE,
             **payload,
         }
@@ -580,12 +699,27 @@ class PaymentProvider(models.Model):
             "Sending APS %s request for %s to %s:\n%s",
             command, reference, url, pprint.pformat(utils.redact(params)),
         )
+        tx_sudo = self.env['payment.transaction'].sudo().search(
+            [('reference', '=', reference), ('provider_id', '=', self.id)], limit=1
+        ) if reference else None
+
+        def record(state, answer=None, note=None):
+            self.env['payment.aps_tamara.log']._aps_tamara_record(
+                'api', state, provider=self, tx=tx_sudo, sent=params, received=answer, note=note,
+            )
+
         own_session = session is None
         session = session or self._aps_tamara_new_session()
         try:
             response = session.post(url, json=params)
         except requests.exceptions.Timeout:
             _logger.warning("APS did not answer in time to %s for %s.", command, reference)
+            record('failed', note="timeout")
+            if 'query_command' in params:  # A query changes nothing at APS.
+                raise ValidationError("Tamara: " + _(
+                    "Amazon Payment Services did not answer in time. Please try again in a few "
+                    "minutes."
+                ))
             raise ValidationError("Tamara: " + _(
                 "Amazon Payment Services did not answer in time. The operation may still have been "
                 "made: do not repeat it, its result will be checked automatically."
@@ -594,6 +728,7 @@ class PaymentProvider(models.Model):
             _logger.warning(
                 "Could not reach APS for %s of %s: %s", command, reference, error.__class__.__name__
             )
+            record('failed', note=error.__class__.__name__)
             raise ValidationError("Tamara: " + _(
                 "Could not reach Amazon Payment Services. Please check the connection and try "
                 "again in a few minutes."
@@ -605,6 +740,7 @@ class PaymentProvider(models.Model):
             _logger.warning(
                 "APS answered HTTP %s to %s for %s.", response.status_code, command, reference
             )
+            record('failed', note=f"HTTP {response.status_code}")
             raise ValidationError("Tamara: " + _(
                 "Amazon Payment Services is unavailable (HTTP error %(status)s). Please try again "
                 "in a few minutes.", status=response.status_code,
@@ -615,6 +751,7 @@ class PaymentProvider(models.Model):
             answer = None
         if not isinstance(answer, dict):
             _logger.warning("APS answered %s for %s with no JSON object.", command, reference)
+            record('malformed', note="no JSON object")
             raise ValidationError("Tamara: " + _(
                 "Amazon Payment Services sent an unreadable answer. Please try again later."
             ))
@@ -624,6 +761,9 @@ class PaymentProvider(models.Model):
                 "APS answered %s for %s with a missing or invalid signature (response code %s).",
                 command, reference, answer.get('response_code'),
             )
+            record('forged', answer=answer)
+            if not verify_signature:
+                return answer
             raise ValidationError("Tamara: " + _(
                 "The answer of Amazon Payment Services could not be verified (invalid signature): "
                 "check the SHA response phrase and SHA type of the provider. The operation may "
@@ -632,6 +772,7 @@ class PaymentProvider(models.Model):
         _logger.info(
             "APS answer to %s for %s:\n%s", command, reference, pprint.pformat(utils.redact(answer))
         )
+        record('accepted', answer=answer)
         return answer
 
     def _aps_tamara_get_refusal_message(self, answer):
@@ -662,3 +803,307 @@ class PaymentProvider(models.Model):
         if hint := hints.get(message_code):
             message = f"{message} {hint}"
         return message
+
+    # === THE MERCHANT'S SIDE: setup, connection test, notification health === #
+
+    @api.model
+    def _aps_tamara_find_provider(self, data):
+        """ Return the Tamara provider a message names by its `merchant_identifier`, to attribute
+        a message about no known transaction; nothing if none or if providers of several companies
+        share the identifier (it would be counted in a company it does not belong to).
+
+        :param dict data: The received message.
+        :return: The sudoed provider, or an empty recordset.
+        :rtype: payment.provider
+        """
+        identifier = data.get('merchant_identifier') if isinstance(data, dict) else None
+        if not identifier or not isinstance(identifier, str):
+            return self.sudo().browse()
+        providers = self.sudo().search([
+            ('code', '=', const.PROVIDER_CODE),
+            '|', ('aps_tamara_merchant_identifier', '=', identifier),
+            ('aps_tamara_merchant_identifier_test', '=', identifier),
+        ])
+        return providers[:1] if len(providers.company_id) == 1 else providers.browse()
+
+    def write(self, values):
+        """ Override of `payment` to forget a successful connection test once the credentials it
+        tested change. """
+        for environment, suffix in (('test', '_test'), ('enabled', '')):
+            if any(f'aps_tamara_{name}{suffix}' in values for name in const.CREDENTIAL_NAMES):
+                values.setdefault(f'aps_tamara_connected_{environment}_at', False)
+        return super().write(values)
+
+    @api.depends('code')
+    def _compute_aps_tamara_urls(self):
+        # Imported here: the controllers import the models' module.
+        from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController  # noqa: PLC0415
+
+        for provider in self:
+            base_url = provider.get_base_url()
+            provider.aps_tamara_return_url = urls.url_join(
+                base_url, APSTamaraController._return_url
+            )
+            provider.aps_tamara_webhook_url = urls.url_join(
+                base_url, APSTamaraController._webhook_url
+            )
+
+    def _compute_aps_tamara_health(self):
+        """ Compute the notification health from the record of received messages. """
+        log_model = self.env['payment.aps_tamara.log'].sudo()
+        since = fields.Datetime.now() - timedelta(days=const.HEALTH_WINDOW_DAYS)
+        for provider in self:
+            if provider.code != const.PROVIDER_CODE or not provider.id:
+                provider.update({
+                    'aps_tamara_last_notification_at': False,
+                    'aps_tamara_accepted_count': 0, 'aps_tamara_forged_count': 0,
+                    'aps_tamara_unknown_count': 0, 'aps_tamara_stuck_count': 0,
+                    'aps_tamara_unnotified_count': 0, 'aps_tamara_health_warning': False,
+                })
+                continue
+            counts = dict(log_model._read_group(
+                [('provider_id', '=', provider.id), ('channel', '=', 'webhook'),
+                 ('create_date', '>=', since)],
+                groupby=['state'], aggregates=['__count'],
+            ))
+            last = log_model.search([
+                ('provider_id', '=', provider.id), ('channel', '=', 'webhook'),
+                ('state', '=', 'accepted'),
+            ], order='id desc', limit=1)
+            tx_model = self.env['payment.transaction'].sudo()
+            stuck_count = tx_model.search_count(provider._aps_tamara_get_stuck_domain())
+            unnotified_count = tx_model.search_count(provider._aps_tamara_get_unnotified_domain())
+            warning = False
+            if unnotified_count:
+                warning = _(
+                    "%(count)s Tamara payments got their answer from Amazon Payment Services "
+                    "without any notification reaching Odoo. Check the Notification URLs in the "
+                    "APS back office (Integration Settings > Technical Settings): they must be "
+                    "%(url)s, reachable from the internet.",
+                    count=unnotified_count, url=provider.aps_tamara_webhook_url,
+                )
+            provider.update({
+                'aps_tamara_last_notification_at': last.create_date,
+                'aps_tamara_accepted_count': counts.get('accepted', 0),
+                'aps_tamara_forged_count': counts.get('forged', 0),
+                'aps_tamara_unknown_count': counts.get('unknown', 0),
+                'aps_tamara_stuck_count': stuck_count,
+                'aps_tamara_unnotified_count': unnotified_count,
+                'aps_tamara_health_warning': warning,
+            })
+
+    def _aps_tamara_get_stuck_domain(self):
+        """ Return the domain of the provider's Tamara payments still pending after the check
+        delay, or authorized after the alert delay. """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        pending_before = now - timedelta(minutes=max(self.aps_tamara_check_after, 0))
+        authorized_before = now - timedelta(days=max(self.aps_tamara_authorized_alert_after, 0))
+        return [
+            ('provider_id', '=', self.id), ('operation', '!=', 'refund'),
+            '|',
+            '&', ('state', '=', 'pending'), ('last_state_change', '<=', pending_before),
+            '&', ('state', '=', 'authorized'), ('last_state_change', '<=', authorized_before),
+        ]
+
+    def _aps_tamara_get_unnotified_domain(self):
+        """ Return the domain of the provider's recent payments that APS answered about (by the
+        shopper's return or a status check) without any notification arriving since. """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        return [
+            ('provider_id', '=', self.id), ('operation', '!=', 'refund'),
+            ('aps_tamara_response_code', '!=', False),
+            ('last_state_change', '>=', now - timedelta(days=const.HEALTH_WINDOW_DAYS)),
+            ('last_state_change', '<=', now - timedelta(minutes=const.NOTIFICATION_GRACE_MINUTES)),
+            ('aps_tamara_log_ids', 'not any', [
+                ('channel', '=', 'webhook'), ('state', '=', 'accepted'),
+            ]),
+        ]
+
+    def action_aps_tamara_view_payments(self):
+        """ Open the provider's Tamara payments to act on: `self.env.context['aps_tamara_list']`
+        is 'stuck' (pending or authorized for too long) or 'unnotified' (no notification). """
+        self.ensure_one()
+        unnotified = self.env.context.get('aps_tamara_list') == 'unnotified'
+        domain = self._aps_tamara_get_unnotified_domain() if unnotified \
+            else self._aps_tamara_get_stuck_domain()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Tamara payments without notification") if unnotified
+            else _("Tamara payments waiting for too long"),
+            'res_model': 'payment.transaction',
+            'view_mode': 'list,form',
+            'domain': domain,
+            'context': {'create': False},
+        }
+
+    def action_aps_tamara_view_messages(self):
+        """ Open the messages exchanged with APS by the provider. """
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Messages exchanged with Amazon Payment Services"),
+            'res_model': 'payment.aps_tamara.log',
+            'view_mode': 'list,form',
+            'domain': [('provider_id', '=', self.id)],
+            'context': {'create': False, 'search_default_notifications': 1},
+        }
+
+    # Connection test.
+
+    def action_aps_tamara_test_connection(self):
+        """ Check the credentials of the provider's state with one signed CHECK_STATUS about a
+        reference that cannot exist, and tell the merchant the outcome in plain words.
+
+        With the right credentials APS answers, signed, that it does not know the order. A wrong
+        merchant identifier or access code, or a wrong request phrase or SHA type, is refused with
+        a dedicated code; an answer not signed with the response phrase means a wrong response
+        phrase or SHA type.
+
+        :return: A `display_notification` client action.
+        :rtype: dict
+        """
+        self.ensure_one()
+        title, message, kind = self._aps_tamara_test_connection()
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {
+                'title': title,
+                'message': message,
+                'type': kind,
+                'sticky': kind != 'success',
+                'next': {'type': 'ir.actions.act_window_close'},
+            },
+        }
+
+    def _aps_tamara_test_connection(self):
+        """ Run the connection test with the credentials and endpoint of the provider's state.
+
+        :return: The title, the message and the kind ('success', 'warning' or 'danger').
+        :rtype: tuple
+        """
+        self.ensure_one()
+        environment = self.state
+        if environment not in ('test', 'enabled'):
+            return _("Connection not tested"), _(
+                "Set the provider to Test Mode (sandbox account) or Enabled (production account) "
+                "first: the test uses the credentials of that account."
+            ), 'warning'
+        provider = self
+        account = _("sandbox") if environment == 'test' else _("production")
+        credentials = self._aps_tamara_get_credentials()
+        if missing := [name for name in const.CREDENTIAL_NAMES if not credentials[name]]:
+            return _("Connection not tested"), _(
+                "Fill in the %(account)s credentials first (missing: %(fields)s).",
+                account=account, fields=", ".join(
+                    self._fields[f'aps_tamara_{name}{const.CREDENTIAL_SUFFIXES[environment]}']
+                    ._description_string(self.env) for name in missing
+                ),
+            ), 'warning'
+        failed = _("The connection test failed")
+        try:
+            answer = provider._aps_tamara_make_request({
+                'query_command': 'CHECK_STATUS',
+                'merchant_reference': const.CONNECTION_TEST_REFERENCE,
+            }, verify_signature=False)
+        except ValidationError as error:
+            return failed, _(
+                "Amazon Payment Services could not be reached at %(url)s. %(reason)s",
+                url=provider._aps_tamara_get_api_url(), reason=error.args[0].removeprefix("Tamara: "),
+            ), 'danger'
+        message_code = utils.get_message_code(answer.get('response_code'))
+        if message_code == const.WRONG_MERCHANT_MESSAGE_CODE:
+            return failed, _(
+                "APS does not know the merchant identifier %(identifier)s. Check the %(account)s "
+                "Merchant Identifier (APS back office: Integration Settings > Security Settings).",
+                identifier=credentials['merchant_identifier'], account=account,
+            ), 'danger'
+        if message_code == const.WRONG_ACCESS_CODE_MESSAGE_CODE:
+            return failed, _(
+                "APS refused the access code. Check the %(account)s Access Code (APS back office: "
+                "Integration Settings > Security Settings).", account=account,
+            ), 'danger'
+        if message_code == const.WRONG_SIGNATURE_MESSAGE_CODE:
+            return failed, _(
+                "APS could not verify the signature of the request: the %(account)s SHA Request "
+                "Phrase or SHA Type differs from the APS back office.", account=account,
+            ), 'danger'
+        if not provider._aps_tamara_is_signature_valid(answer):
+            return failed, _(
+                "APS answered, but its answer is not signed with your SHA Response Phrase: the "
+                "%(account)s SHA Response Phrase or SHA Type differs from the APS back office.",
+                account=account,
+            ), 'danger'
+        if utils.is_order_not_found(answer) \
+                or answer.get('status') == const.CHECK_STATUS_SUCCESS_STATUS:
+            self.write({f'aps_tamara_connected_{environment}_at': fields.Datetime.now()})
+            return _("The connection works"), _(
+                "Amazon Payment Services accepted the %(account)s merchant identifier, access code, "
+                "SHA phrases and SHA type.", account=account,
+            ), 'success'
+        return failed, _(
+            "Amazon Payment Services answered: %(message)s (code %(code)s).",
+            message=answer.get('response_message') or _("no reason given"),
+            code=answer.get('response_code') or '-',
+        ), 'danger'
+
+    # Go-live checklist.
+
+    @api.depends('state', 'aps_tamara_connected_test_at', 'aps_tamara_connected_enabled_at')
+    def _compute_aps_tamara_go_live_checklist(self):
+        for provider in self:
+            if provider.code != const.PROVIDER_CODE or not provider.id:
+                provider.aps_tamara_go_live_checklist = False
+                continue
+            titles = {True: _("Done"), False: _("To do")}
+            items = Markup().join(
+                Markup('<li class="list-unstyled"><i class="fa fa-fw %s me-1" title="%s"/>%s</li>')
+                % (
+                    'fa-check-square-o text-success' if done else 'fa-square-o text-muted',
+                    titles[bool(done)],
+                    label,
+                ) for label, done in provider._aps_tamara_get_go_live_checklist()
+            )
+            provider.aps_tamara_go_live_checklist = Markup('<ul class="ps-0 mb-0">%s</ul>') % items
+
+    def _aps_tamara_get_go_live_checklist(self):
+        """ Return the go-live steps of APS' Tamara guide, each with whether it is satisfied.
+
+        :return: The steps as (label, done) pairs, in order.
+        :rtype: list[tuple]
+        """
+        self.ensure_one()
+        tx_model = self.env['payment.transaction'].sudo()
+
+        def has_tx(states):
+            return bool(tx_model.search_count(
+                [('provider_id', '=', self.id), ('operation', '!=', 'refund'),
+                 ('state', 'in', states)], limit=1,
+            ))
+
+        def is_complete(environment):
+            return all(self._aps_tamara_get_credentials(environment).values())
+
+        public_key = self.aps_tamara_public_key_production if self.state == 'enabled' \
+            else self.aps_tamara_public_key_sandbox
+        return [
+            (_("Tamara activated on the APS sandbox account and the sandbox credentials filled "
+               "in"), is_complete('test')),
+            (_("Sandbox connection test passed"), bool(self.aps_tamara_connected_test_at)),
+            (_("Notification URLs set in the APS back office (a notification was received)"),
+             bool(self.aps_tamara_last_notification_at)),
+            (_("A successful payment tried"), has_tx(('done', 'authorized'))),
+            (_("A declined or canceled payment tried"), has_tx(('error', 'cancel'))),
+            (_("Payments captured at once (unless you capture them yourself on purpose)"),
+             self.aps_tamara_capture_immediately),
+            (_("Tamara's widgets shown on product pages and at checkout (mandatory)"),
+             bool(public_key) and self.aps_tamara_widget_product
+             and self.aps_tamara_widget_checkout),
+            (_("Production credentials filled in (APS enables Tamara in production after your "
+               "sandbox tests)"), is_complete('enabled')),
+            (_("Production connection test passed"), bool(self.aps_tamara_connected_enabled_at)),
+            (_("Notifications arriving: no payment without notification"),
+             bool(self.aps_tamara_last_notification_at) and not self.aps_tamara_unnotified_count),
+        ]

@@ -43,12 +43,28 @@ class PaymentTransaction(models.Model):
     aps_tamara_checked_at = fields.Datetime(
         string="Last Checked with APS At", readonly=True, copy=False,
     )
+    aps_tamara_status = fields.Char(
+        string="APS Status", compute='_compute_aps_tamara_status',
+        help="The two-digit status of APS' last answer (e.g. 14 purchase success).",
+    )
+    aps_tamara_payment_option = fields.Char(string="APS Payment Option", readonly=True, copy=False)
+    aps_tamara_log_ids = fields.One2many(
+        string="Exchange with APS", comodel_name='payment.aps_tamara.log',
+        inverse_name='transaction_id', readonly=True,
+    )
 
     _sql_constraints = [(
         'aps_tamara_maintenance_reference_unique',
         'UNIQUE(source_transaction_id, aps_tamara_maintenance_reference)',
         "A refund with this APS maintenance reference already exists for this payment.",
     )]
+
+    # === COMPUTE METHODS === #
+
+    @api.depends('aps_tamara_response_code')
+    def _compute_aps_tamara_status(self):
+        for tx in self:
+            tx.aps_tamara_status = (tx.aps_tamara_response_code or '')[:2] or False
 
     # === BUSINESS METHODS - PAYMENT FLOW === #
 
@@ -357,6 +373,8 @@ class PaymentTransaction(models.Model):
             'aps_tamara_response_code': response_code,
             'aps_tamara_response_message': message,
             'provider_reference': notification_data.get('fort_id') or self.provider_reference,
+            'aps_tamara_payment_option': notification_data.get('payment_option')
+            or self.aps_tamara_payment_option,
         }
         if changed_values := {k: v for k, v in aps_values.items() if self[k] != v}:
             self.write(changed_values)

@@ -9,3 +9,4 @@ from . import test_shopper_experience
 from . import test_browser_widgets
 from . import test_after_payment
 from . import test_translations
+from . import test_merchant_side

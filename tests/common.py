@@ -13,6 +13,8 @@ class APSTamaraCommon(PaymentHttpCommon):
 
     sha_request = 'req-phrase-42'
     sha_response = 'resp-phrase-42'
+    sha_request_production = 'prod-req-phrase'
+    sha_response_production = 'prod-resp-phrase'
 
     @classmethod
     def setUpClass(cls):
@@ -22,11 +24,17 @@ class APSTamaraCommon(PaymentHttpCommon):
         cls.country_sa = cls.env.ref('base.sa')
 
         cls.provider = cls._prepare_provider('aps_tamara', update_values={
-            'aps_tamara_merchant_identifier': 'LbscwkFC',
-            'aps_tamara_access_code': 'AWhDMzqUiHeYJXFiMgaX',
-            'aps_tamara_sha_request': cls.sha_request,
-            'aps_tamara_sha_response': cls.sha_response,
-            'aps_tamara_sha_type': 'sha256',
+            'aps_tamara_merchant_identifier_test': 'LbscwkFC',
+            'aps_tamara_access_code_test': 'AWhDMzqUiHeYJXFiMgaX',
+            'aps_tamara_sha_request_test': cls.sha_request,
+            'aps_tamara_sha_response_test': cls.sha_response,
+            'aps_tamara_sha_type_test': 'sha256',
+            # The production account: other credentials, used once the provider is enabled.
+            'aps_tamara_merchant_identifier': 'ProdShop1',
+            'aps_tamara_access_code': 'ProdAccess0000000001',
+            'aps_tamara_sha_request': cls.sha_request_production,
+            'aps_tamara_sha_response': cls.sha_response_production,
+            'aps_tamara_sha_type': 'sha512',
             'is_published': True,
         })
         cls.payment_method = cls.env.ref('payment_aps_tamara.payment_method_tamara')

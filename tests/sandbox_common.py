@@ -190,11 +190,11 @@ class APSTamaraSandboxCommon(APSTamaraCommon):
     def setUpClass(cls):
         super().setUpClass()
         merchant = {
-            'merchant_identifier': cls.provider.aps_tamara_merchant_identifier,
-            'access_code': cls.provider.aps_tamara_access_code,
+            'merchant_identifier': cls.provider.aps_tamara_merchant_identifier_test,
+            'access_code': cls.provider.aps_tamara_access_code_test,
             'request_phrase': cls.sha_request,
             'response_phrase': cls.sha_response,
-            'sha_type': const.SHA_TYPE_LABELS[cls.provider.aps_tamara_sha_type],
+            'sha_type': const.SHA_TYPE_LABELS[cls.provider.aps_tamara_sha_type_test],
         }
         cls.sandbox = SandboxProcess(
             merchant, cls.base_url() + APSTamaraController._webhook_url
@@ -208,7 +208,7 @@ class APSTamaraSandboxCommon(APSTamaraCommon):
         self.sandbox.configure(
             notifications='deliver', browser_return=True, notification_format='form',
             pending_delay=0.5,
-            sha_type=const.SHA_TYPE_LABELS[self.provider.aps_tamara_sha_type],
+            sha_type=const.SHA_TYPE_LABELS[self.provider.aps_tamara_sha_type_test],
             request_phrase=self.sha_request, response_phrase=self.sha_response,
         )
         self.shopper = Shopper()

@@ -7,7 +7,10 @@ from odoo.tests import tagged
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
 
-SECRET_FIELDS = ('aps_tamara_access_code', 'aps_tamara_sha_request', 'aps_tamara_sha_response')
+SECRET_FIELDS = (
+    'aps_tamara_access_code', 'aps_tamara_sha_request', 'aps_tamara_sha_response',
+    'aps_tamara_access_code_test', 'aps_tamara_sha_request_test', 'aps_tamara_sha_response_test',
+)
 
 
 @tagged('post_install', '-at_install')
@@ -34,15 +37,15 @@ class TestPaymentProvider(APSTamaraCommon):
         self.payment_method.active = False
         provider.write({
             'state': 'test',
-            'aps_tamara_merchant_identifier': 'm', 'aps_tamara_access_code': 'a',
-            'aps_tamara_sha_request': 'r', 'aps_tamara_sha_response': 's',
+            'aps_tamara_merchant_identifier_test': 'm', 'aps_tamara_access_code_test': 'a',
+            'aps_tamara_sha_request_test': 'r', 'aps_tamara_sha_response_test': 's',
         })
         self.assertTrue(self.payment_method.active)
 
     def test_enabling_without_credentials_is_refused(self):
         provider = self.provider.copy()
         with self.assertRaises(ValidationError):
-            provider.write({'state': 'test', 'aps_tamara_sha_response': False})
+            provider.write({'state': 'test', 'aps_tamara_sha_response_test': False})
 
     def test_secrets_are_for_system_administrators_only(self):
         for field_name in SECRET_FIELDS:
@@ -58,7 +61,9 @@ class TestPaymentProvider(APSTamaraCommon):
         for query in queries:
             self.env.cr.execute(query)
         self.provider.invalidate_recordset()
-        for field_name in SECRET_FIELDS + ('aps_tamara_merchant_identifier',):
+        for field_name in SECRET_FIELDS + (
+            'aps_tamara_merchant_identifier', 'aps_tamara_merchant_identifier_test',
+        ):
             self.assertFalse(self.provider[field_name], field_name)
 
     def test_sandbox_override_must_be_an_http_address(self):

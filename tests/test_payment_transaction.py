@@ -58,7 +58,7 @@ class TestPaymentTransaction(APSTamaraCommon):
         tx = self._create_order_transaction()
         for sha_type, (algorithm, is_hmac) in const.SHA_TYPES.items():
             with self.subTest(sha_type=sha_type):
-                self.provider.aps_tamara_sha_type = sha_type
+                self.provider.aps_tamara_sha_type_test = sha_type
                 inputs = self._get_form_values(tx)['inputs']
                 body = ''.join(f'{k}={v}' for k, v in sorted(inputs.items()) if k != 'signature')
                 message = f'{self.sha_request}{body}{self.sha_request}'.encode()

@@ -78,7 +78,7 @@ class TestProcessingFlows(APSTamaraCommon):
         answer = self._aps_answer(tx)
         answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha512')
         self.assertEqual(self._post_return(answer).status_code, 403)
-        self.provider.aps_tamara_sha_type = 'sha512'
+        self.provider.aps_tamara_sha_type_test = 'sha512'
         self.assertEqual(self._post_return(answer).status_code, 200)
         self.assertEqual(tx.state, 'done')
 

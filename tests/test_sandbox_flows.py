@@ -112,7 +112,7 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
     def test_each_sha_type(self):
         for sha_type, label in const.SHA_TYPE_LABELS.items():
             with self.subTest(sha_type=label):
-                self.provider.aps_tamara_sha_type = sha_type
+                self.provider.aps_tamara_sha_type_test = sha_type
                 self.sandbox.configure(sha_type=label)
                 tx, form = self._start_payment()
                 self.shopper.come_back(self.shopper.pay(form))

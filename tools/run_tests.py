@@ -45,7 +45,8 @@ ARTIFACTS = REPO / ".artifacts"
 CACHE = Path.home() / ".cache" / MODULE
 DEFAULT_VENV = CACHE / "venv"
 ODOO_SERIES = (18, 0)
-ODOO_DEPS = ["website_sale"]          # installed together with the module
+# installed together with the module; payment_aps (not a dependency) for the hand-over tests
+ODOO_DEPS = ["website_sale", "payment_aps"]
 CORE_MODULES = ["payment", "payment_aps"]  # --core: Odoo's own suites
 ODOO_TIMEOUT = 45 * 60                # hard limit for one Odoo run (seconds)
 
@@ -624,7 +625,8 @@ def compact_record(text: str, keep_tail: int = 14) -> str:
 def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
     """One Odoo run: install deps + module in a throwaway DB, run tests, scan log."""
     modules_tested = [MODULE] + (CORE_MODULES if args.core else [])
-    install = ODOO_DEPS + [MODULE] + ([m for m in CORE_MODULES if m != "payment"]
+    install = ODOO_DEPS + [MODULE] + ([m for m in CORE_MODULES
+                                       if m != "payment" and m not in ODOO_DEPS]
                                       if args.core else [])
     tags = ",".join(f"/{m}" for m in modules_tested)
     db = f"aps_tamara_test_{os.getpid()}_{secrets.token_hex(2)}"
@@ -789,6 +791,59 @@ def run_odoo(args, odoo_root, launcher, py, pg, addon_dir, summary):
         say("")
 
 
+def ensure_rtlcss(notes) -> None:
+    """Odoo builds the right-to-left (Arabic) stylesheets with the `rtlcss` npm tool."""
+    if shutil.which("rtlcss"):
+        return
+    if is_root() and shutil.which("npm"):
+        step("odoo: no rtlcss found, trying npm install -g rtlcss")
+        with open(ARTIFACTS / "npm.log", "a") as fh:
+            subprocess.call(["npm", "install", "-g", "rtlcss"], stdout=fh,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if not shutil.which("rtlcss"):
+        notes.append("no rtlcss available: Arabic pages are rendered without Odoo's "
+                     "right-to-left stylesheet")
+
+
+def prepare_odoo_environment(root: Path, venv: Path, notes):
+    """Everything an Odoo 18 run needs besides the addon: the Python environment (venv with
+    Odoo's and the project's requirements), Chromium, rtlcss and PostgreSQL.
+
+    Returns (python, PostgreSQL connection parameters); raises HarnessError.
+    Used by the test harness and by tools/demo.
+    """
+    if str(root) == "/usr/lib/python3/dist-packages":  # Debian's odoo package
+        py = Path("/usr/bin/python3")
+        if subprocess.call([str(py), "-c", "import websocket"], stderr=subprocess.DEVNULL):
+            apt_install(["python3-websocket"], ARTIFACTS / "apt.log")
+    else:
+        with FileLock(CACHE / "venv.lock"):
+            py = ensure_venv(venv)
+            stages = [[("odoo requirements.txt (relaxed)", relaxed_odoo_requirements(root))],
+                      [("requirements-test.txt", (REPO / "requirements-test.txt").read_text())]
+                      + extra_requirements()]
+            check = (f"import sys; sys.path.insert(0, {str(root)!r}); import odoo, "
+                     "odoo.tests.common, websocket, pytest, requests, phonenumbers, psycopg2")
+            digest = ensure_requirements(py, venv, stages, check)
+            for c in filter(None, pip_conflicts(venv, digest)):
+                notes.append("pip: " + c)
+    if chrome_path() is None:
+        step("odoo: no Chrome/Chromium found, trying apt-get install chromium")
+        apt_install(["chromium"], ARTIFACTS / "apt.log")
+    chrome = chrome_path()
+    if chrome is None:
+        notes.append("no Chrome/Chromium available: browser tests will be skipped "
+                     "(and counted as failures)")
+    else:
+        step(f"odoo: browser {chrome}")
+    ensure_rtlcss(notes)
+    pg = pg_connect_params(py, ARTIFACTS)
+    if pg.get("created_role"):
+        step(f"odoo: created PostgreSQL role {pg['created_role']!r}")
+    step(f"odoo: PostgreSQL reachable via {pg['ok'].get('host', 'unix socket')}")
+    return py, pg
+
+
 def part_odoo(args, summary: Summary, venv: Path):
     if args.no_odoo:
         root, probed = None, [str(c) for c in odoo_candidates()] + ["(all ignored: --no-odoo)"]
@@ -813,35 +868,7 @@ def part_odoo(args, summary: Summary, venv: Path):
                                "the addon cannot be installed")
         if sys.version_info < (3, 10):
             raise HarnessError(f"Odoo 18 needs Python >= 3.10, harness runs {sys.version.split()[0]}")
-        debian_pkg = str(root) == "/usr/lib/python3/dist-packages"
-        if debian_pkg:
-            py = Path("/usr/bin/python3")
-            if subprocess.call([str(py), "-c", "import websocket"], stderr=subprocess.DEVNULL):
-                apt_install(["python3-websocket"], ARTIFACTS / "apt.log")
-        else:
-            with FileLock(CACHE / "venv.lock"):
-                py = ensure_venv(venv)
-                stages = [[("odoo requirements.txt (relaxed)", relaxed_odoo_requirements(root))],
-                          [("requirements-test.txt", (REPO / "requirements-test.txt").read_text())]
-                          + extra_requirements()]
-                check = (f"import sys; sys.path.insert(0, {str(root)!r}); import odoo, "
-                         "odoo.tests.common, websocket, pytest, requests, phonenumbers, psycopg2")
-                digest = ensure_requirements(py, venv, stages, check)
-                for c in filter(None, pip_conflicts(venv, digest)):
-                    summary.notes.append("pip: " + c)
-        if chrome_path() is None:
-            step("odoo: no Chrome/Chromium found, trying apt-get install chromium")
-            apt_install(["chromium"], ARTIFACTS / "apt.log")
-        chrome = chrome_path()
-        if chrome is None:
-            summary.notes.append("no Chrome/Chromium available: browser tests will be skipped "
-                                 "(and counted as failures)")
-        else:
-            step(f"odoo: browser {chrome}")
-        pg = pg_connect_params(py, ARTIFACTS)
-        if pg.get("created_role"):
-            step(f"odoo: created PostgreSQL role {pg['created_role']!r}")
-        step(f"odoo: PostgreSQL reachable via {pg['ok'].get('host', 'unix socket')}")
+        py, pg = prepare_odoo_environment(root, venv, summary.notes)
     except HarnessError as e:
         step(f"odoo: cannot run: {e}")
         summary.fail(f"odoo 18 ({root})", str(e))
