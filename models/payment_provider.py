@@ -230,7 +230,9 @@ class PaymentProvider(models.Model):
         help="Recent Tamara payments that APS answered about without any notification reaching "
              "Odoo.",
     )
-    aps_tamara_health_warning = fields.Char(compute='_compute_aps_tamara_health')
+    aps_tamara_health_warning = fields.Char(
+        string="Notification Warning", compute='_compute_aps_tamara_health'
+    )
 
     # === COMPUTE METHODS === #
 
