@@ -831,6 +831,7 @@ class PaymentProvider(models.Model):
     def write(self, values):
         """ Override of `payment` to forget a successful connection test once the credentials it
         tested change. """
+        values = dict(values)
         for environment, suffix in (('test', '_test'), ('enabled', '')):
             if any(f'aps_tamara_{name}{suffix}' in values for name in const.CREDENTIAL_NAMES):
                 values.setdefault(f'aps_tamara_connected_{environment}_at', False)
