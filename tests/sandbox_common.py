@@ -207,7 +207,7 @@ class APSTamaraSandboxCommon(APSTamaraCommon):
         self.sandbox.reset()
         self.sandbox.configure(
             notifications='deliver', browser_return=True, notification_format='form',
-            pending_delay=0.5,
+            pending_delay=0.5, api_fault='none', capture='immediate',
             sha_type=const.SHA_TYPE_LABELS[self.provider.aps_tamara_sha_type_test],
             request_phrase=self.sha_request, response_phrase=self.sha_response,
         )

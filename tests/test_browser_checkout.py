@@ -95,9 +95,11 @@ class TestBrowserCheckout(APSTamaraSandboxCommon):
 
             page.goto(self.base_url() + self.product.product_tmpl_id.website_url)
             expect(page.locator('h1[itemprop="name"]')).to_contain_text("Desk Lamp")
+            # "Add to cart" works once the page's scripts are running: wait for them to settle.
+            page.wait_for_load_state('networkidle')
             self._screenshot(page, '1_product')
             page.locator('#add_to_cart').click()
-            page.wait_for_url(re.compile(r'/shop/cart'))
+            page.wait_for_url(re.compile(r'/shop/cart'), timeout=60000)
             expect(page.locator('#cart_products')).to_contain_text("Desk Lamp")
             self._screenshot(page, '2_cart')
 

@@ -1,0 +1,145 @@
+"""tools/demo: a demo shop taking Tamara payments against the built-in APS sandbox.
+
+Starts, on this machine: the local APS sandbox (aps_sandbox/) and Odoo 18 on a database with
+website_sale (demo products), this module, a company in Saudi Arabia selling in SAR (and in AED to
+the UAE), and the Tamara provider in test mode pointed at the sandbox. Stop with Ctrl-C.
+"""
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_tests as harness  # noqa: E402  (the same Odoo lookup and environment as the tests)
+
+DEMO_DIR = harness.CACHE / "demo"
+MERCHANT = "DemoTamara:DemoAccessCode2026:demo-request-phrase:demo-response-phrase:SHA-256"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="tools/demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="aps_tamara_demo", help="database (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8069, help="Odoo's port (default: %(default)s)")
+    parser.add_argument("--sandbox-port", type=int, default=8070,
+                        help="the APS sandbox's port (default: %(default)s)")
+    parser.add_argument("--reset", action="store_true", help="start again from a new database")
+    parser.add_argument("--odoo", help="Odoo 18 source tree (default: auto-detected)")
+    return parser.parse_args(argv)
+
+
+def odoo_command(py, launcher, root, db, pg, port, *extra, subcommand=()):
+    addons = DEMO_DIR / "addons"
+    addons.mkdir(parents=True, exist_ok=True)
+    link = addons / harness.MODULE
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(harness.REPO)
+    conf = DEMO_DIR / "odoo.conf"
+    conf.write_text("[options]\n")
+    addons_path = [p for p in (root / "addons", root / "odoo" / "addons") if p.is_dir()] + [addons]
+    return [str(py), str(launcher), *subcommand, "-c", str(conf), "-d", db, "--db-filter", f"^{db}$",
+            "--addons-path=" + ",".join(map(str, addons_path)), "--data-dir", str(DEMO_DIR / "data"),
+            "--http-interface=127.0.0.1", "--http-port", str(port), *harness.pg_args(pg), *extra]
+
+
+def wait_for(url, process, what, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"demo: {what} stopped (exit code {process.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"demo: {what} did not answer on {url} within {timeout}s")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    root, probed = harness.find_odoo(args.odoo)
+    if root is None:
+        print("demo: Odoo 18 is not available, so the demo shop cannot start.\n"
+              f"  looked in: {', '.join(probed)}\n"
+              "  put an Odoo 18.0 source tree in one of these places (or pass --odoo DIR).\n"
+              "  The APS sandbox alone runs without Odoo:\n"
+              f"  python3 -m aps_sandbox --db /tmp/aps_sandbox.sqlite3 --merchant {MERCHANT}",
+              file=sys.stderr)
+        return 2
+    launcher = harness.odoo_launcher(root)
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    harness.ARTIFACTS.mkdir(exist_ok=True)
+    notes = []
+    try:
+        py, pg = harness.prepare_odoo_environment(root, harness.DEFAULT_VENV, notes)
+    except harness.HarnessError as error:
+        print(f"demo: cannot start Odoo: {error}", file=sys.stderr)
+        return 2
+    # Confirming an order e-mails it with its PDF, which Odoo prints with wkhtmltopdf.
+    if not shutil.which("wkhtmltopdf"):
+        harness.apt_install(["wkhtmltopdf"], harness.ARTIFACTS / "apt.log")
+    if not shutil.which("wkhtmltopdf"):
+        notes.append("no wkhtmltopdf: Odoo cannot print the order confirmation it e-mails")
+    for note in notes:
+        print(f"demo: note: {note}")
+
+    state = harness.sql_helper(py, pg, "state", args.db) if not args.reset else "absent"
+    if args.reset or state not in ("installed", "absent"):
+        harness.sql_helper(py, pg, "drop", args.db)
+        state = "absent"
+    if state != "installed":
+        print(f"demo: installing website_sale and {harness.MODULE} on database {args.db} (a minute)")
+        subprocess.run(odoo_command(py, launcher, root, args.db, pg, harness.free_port(),
+                                    "-i", f"website_sale,{harness.MODULE}", "--stop-after-init",
+                                    "--log-level=warn"), check=True)
+
+    sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
+    shop_url = f"http://127.0.0.1:{args.port}"
+    env = dict(os.environ, APS_DEMO_SANDBOX_URL=sandbox_url, APS_DEMO_MERCHANT=MERCHANT)
+    with open(harness.REPO / "tools" / "demo_setup.py") as setup:
+        subprocess.run(odoo_command(py, launcher, root, args.db, pg, harness.free_port(),
+                                    "--no-http", "--log-level=warn", subcommand=("shell",)),
+                       stdin=setup, env=env, check=True)
+
+    # Stop both servers on SIGTERM as on Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    sandbox = subprocess.Popen(
+        [str(py), "-m", "aps_sandbox", "--db", str(DEMO_DIR / "sandbox.sqlite3"),
+         "--port", str(args.sandbox_port), "--merchant", MERCHANT,
+         "--notification-url", f"{shop_url}/payment/aps_tamara/webhook"],
+        cwd=harness.REPO,
+    )
+    odoo = subprocess.Popen(odoo_command(py, launcher, root, args.db, pg, args.port,
+                                         "--log-level=info"))
+    try:
+        wait_for(f"{sandbox_url}/_sandbox/merchants", sandbox, "the APS sandbox")
+        wait_for(f"{shop_url}/web/login", odoo, "Odoo")
+        print(f"\n  shop:        {shop_url}/shop   (log in as admin / admin, or shop as a guest)\n"
+              f"  backend:     {shop_url}/odoo/action-payment.action_payment_provider\n"
+              f"  APS sandbox: {sandbox_url}/   (payments and notification deliveries)\n"
+              "  Tamara test identity: otp.success@tamara.ai / 500000001 "
+              "(otp.failure@tamara.ai declines)\n  Ctrl-C stops both.\n", flush=True)
+        while odoo.poll() is None and sandbox.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (odoo, sandbox):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (odoo, sandbox):
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
