@@ -114,22 +114,45 @@ class APSTamaraController(http.Controller):
                 provider=provider_model._aps_tamara_find_provider(data),
             )
             raise NotFound()
+        APSTamaraController._aps_tamara_apply(
+            data, tx_sudo, const.PROVIDER_CODE, APSTamaraController._verify_notification_signature,
+            channel,
+        )
+
+    @staticmethod
+    def _aps_tamara_apply(data, tx_sudo, provider_code, verify_signature, channel,
+                          outcome='accepted'):
+        """ Check the signature of a message, apply it to its transaction and record it.
+
+        :param dict data: The normalized message.
+        :param payment.transaction tx_sudo: The sudoed transaction the message is about.
+        :param str provider_code: The code of the provider that processes the message.
+        :param function verify_signature: The provider's check, raising `Forbidden`.
+        :param str channel: 'return' or 'webhook'.
+        :param str outcome: How to record an applied message.
+        :return: None
+        :raise Forbidden: If the signature is missing or invalid.
+        :raise BadRequest: If the message cannot be applied; nothing changed then.
+        """
+        log_model = request.env['payment.aps_tamara.log']
         try:
-            APSTamaraController._verify_notification_signature(data, tx_sudo)
+            verify_signature(data, tx_sudo)
         except Forbidden:
             log_model._aps_tamara_record(channel, 'forged', tx=tx_sudo, received=data)
             raise
         try:
             # A savepoint: a message refused half-way changes nothing.
             with request.env.cr.savepoint():
-                tx_sudo._handle_notification_data(const.PROVIDER_CODE, data)
+                tx_sudo._handle_notification_data(provider_code, data)
         except ValidationError as error:
-            _logger.exception("Unable to handle the APS (Tamara) message.")
+            _logger.warning(
+                "Unable to handle the APS message about %s: %s", tx_sudo.reference, error
+            )
             log_model._aps_tamara_record(
                 channel, 'malformed', tx=tx_sudo, received=data, note=str(error.args[0])[:200]
             )
             raise BadRequest()
-        log_model._aps_tamara_record(channel, 'accepted', tx=tx_sudo, received=data)
+        log_model._aps_tamara_record(channel, outcome, tx=tx_sudo, received=data)
 
     @staticmethod
     def _aps_tamara_get_core_aps_tx(data):
@@ -156,26 +179,14 @@ class APSTamaraController(http.Controller):
         # Imported here: `payment_aps` is not a dependency, and is installed when we get here.
         from odoo.addons.payment_aps.controllers.main import APSController  # noqa: PLC0415
 
-        log_model = request.env['payment.aps_tamara.log']
-        try:
-            APSController._verify_notification_signature(data, aps_tx_sudo)
-        except Forbidden:
-            log_model._aps_tamara_record(channel, 'forged', tx=aps_tx_sudo, received=data)
-            raise
         _logger.info(
             "Handing the APS message about %s over to the Amazon Payment Services provider.",
             aps_tx_sudo.reference,
         )
-        try:
-            with request.env.cr.savepoint():
-                aps_tx_sudo._handle_notification_data('aps', data)
-        except ValidationError as error:
-            _logger.exception("Unable to handle the APS message handed over.")
-            log_model._aps_tamara_record(
-                channel, 'malformed', tx=aps_tx_sudo, received=data, note=str(error.args[0])[:200]
-            )
-            raise BadRequest()
-        log_model._aps_tamara_record(channel, 'forwarded', tx=aps_tx_sudo, received=data)
+        APSTamaraController._aps_tamara_apply(
+            data, aps_tx_sudo, 'aps', APSController._verify_notification_signature, channel,
+            outcome='forwarded',
+        )
 
     @staticmethod
     def _verify_notification_signature(notification_data, tx_sudo):

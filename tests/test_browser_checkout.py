@@ -1,34 +1,24 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-import os
 import re
-import resource
-from contextlib import contextmanager
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from odoo.fields import Command
-from odoo.modules.module import get_module_path
-from odoo.tests import HOST, new_test_user, tagged
-from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
 
 
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_ARGS = [
-    '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-]
-
-
 @tagged('post_install', '-at_install')
-class TestBrowserCheckout(APSTamaraSandboxCommon):
+class TestBrowserCheckout(ChromiumMixin, APSTamaraSandboxCommon):
     """ A shopper buys with Tamara in Chromium: product page, cart, checkout, the hosted Tamara
     checkout of the local APS sandbox (sign-in and OTP), back to the shop, confirmed order.
-    A screenshot of each step is saved in `.artifacts/screenshots/`.
+    A screenshot of each step is saved in `.artifacts/screenshots/checkout_*.png`.
     """
+
+    screenshot_prefix = 'checkout'
 
     @classmethod
     def setUpClass(cls):
@@ -50,47 +40,13 @@ class TestBrowserCheckout(APSTamaraSandboxCommon):
             'country_id': cls.country_sa.id,
             'property_product_pricelist': cls.pricelist_sar.id,
         })
-        cls.screenshot_dir = os.path.join(
-            os.path.realpath(get_module_path('payment_aps_tamara')), '.artifacts', 'screenshots'
-        )
-
-    @contextmanager
-    def _browser(self):
-        """ Chromium through Playwright, spawned without the address-space limit that Odoo's server
-        sets on itself (Chromium cannot start under it, see `odoo.tests.common.ChromeBrowser`).
-        """
-        limits = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(resource.RLIMIT_AS, (limits[1], limits[1]))
-        try:
-            playwright = sync_playwright().start()
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        finally:
-            resource.setrlimit(resource.RLIMIT_AS, limits)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            playwright.stop()
-
-    def _screenshot(self, page, name):
-        os.makedirs(self.screenshot_dir, exist_ok=True)
-        page.screenshot(path=os.path.join(self.screenshot_dir, f'checkout_{name}.png'), full_page=True)
 
     @mute_logger('odoo.addons.payment.models.payment_transaction')
     def test_buy_with_tamara_in_chromium(self):
-        self.authenticate('tamara_shopper', 'tamara_shopper')
-        self.env.flush_all()
-        odoo_cookies = [
-            {'name': name, 'value': value, 'domain': HOST, 'path': '/'}
-            for name, value in (
-                ('session_id', self.opener.cookies['session_id']),
-                (TEST_CURSOR_COOKIE_NAME, self.canonical_tag),
-            )
-        ]
         with self._browser() as browser:
-            context = browser.new_context(viewport={'width': 1280, 'height': 900})
-            context.add_cookies(odoo_cookies)
-            context.set_default_timeout(30000)
+            context = self._new_context(
+                browser, 'tamara_shopper', viewport={'width': 1280, 'height': 900}
+            )
             page = context.new_page()
 
             page.goto(self.base_url() + self.product.product_tmpl_id.website_url)

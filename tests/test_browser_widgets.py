@@ -1,19 +1,16 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-import os
 import re
 from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 from playwright.sync_api import expect
 
-from odoo.modules.module import get_module_path
-from odoo.tests import HOST, new_test_user, tagged
-from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara import const
-from odoo.addons.payment_aps_tamara.tests import test_browser_checkout
+from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
 
@@ -45,10 +42,12 @@ APS_PAYMENT_PAGE = const.PAYMENT_PAGE_URLS['test']
 
 
 @tagged('post_install', '-at_install')
-class TestBrowserWidgets(APSTamaraCommon):
+class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
     """ Tamara's widgets and payment option in Chromium, in English and in Arabic, on the product
     page, in the cart and at checkout; screenshots go to `.artifacts/screenshots/widgets_*.png`.
     """
+
+    screenshot_prefix = 'widgets'
 
     @classmethod
     def setUpClass(cls):
@@ -76,25 +75,14 @@ class TestBrowserWidgets(APSTamaraCommon):
             'country_id': cls.country_sa.id,
             'property_product_pricelist': cls.pricelist_sar.id,
         })
-        cls.screenshot_dir = os.path.join(
-            os.path.realpath(get_module_path('payment_aps_tamara')), '.artifacts', 'screenshots'
-        )
 
     @contextmanager
     def _shop(self, widget_script='stub'):
         """ A Chromium page logged in as the shopper; Tamara's CDN serves the stub, or nothing. """
-        self.authenticate('tamara_widget_shopper', 'tamara_widget_shopper')
-        self.env.flush_all()
-        with test_browser_checkout.TestBrowserCheckout._browser(self) as browser:
-            context = browser.new_context(viewport={'width': 1280, 'height': 1000})
-            context.add_cookies([
-                {'name': name, 'value': value, 'domain': HOST, 'path': '/'}
-                for name, value in (
-                    ('session_id', self.opener.cookies['session_id']),
-                    (TEST_CURSOR_COOKIE_NAME, self.canonical_tag),
-                )
-            ])
-            context.set_default_timeout(30000)
+        with self._browser() as browser:
+            context = self._new_context(
+                browser, 'tamara_widget_shopper', viewport={'width': 1280, 'height': 1000}
+            )
             if widget_script == 'stub':
                 context.route('https://cdn-sandbox.tamara.co/**', lambda route: route.fulfill(
                     status=200, content_type='application/javascript', body=WIDGET_SCRIPT_STUB,
@@ -102,10 +90,6 @@ class TestBrowserWidgets(APSTamaraCommon):
             else:
                 context.route('https://cdn-sandbox.tamara.co/**', lambda route: route.abort())
             yield context.new_page()
-
-    def _screenshot(self, page, name):
-        os.makedirs(self.screenshot_dir, exist_ok=True)
-        page.screenshot(path=os.path.join(self.screenshot_dir, f'widgets_{name}.png'), full_page=True)
 
     def _visit_product_cart_and_checkout(self, page, lang_prefix, name):
         """ Go through the product page, the cart and the payment step, checking the widget on

@@ -1,0 +1,70 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+import os
+import resource
+from contextlib import contextmanager
+
+from playwright.sync_api import sync_playwright
+
+from odoo.modules.module import get_module_path
+from odoo.tests import HOST
+from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
+
+
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+]
+
+
+class ChromiumMixin:
+    """ Debian's Chromium driven by Playwright, for HttpCase tests of what a shopper sees.
+
+    Screenshots go to `.artifacts/screenshots/<screenshot_prefix>_<name>.png` in the repository.
+    """
+
+    screenshot_prefix = 'browser'
+
+    @contextmanager
+    def _browser(self):
+        """ Chromium, spawned without the address-space limit that Odoo's server sets on itself
+        (Chromium cannot start under it, see `odoo.tests.common.ChromeBrowser`).
+        """
+        limits = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (limits[1], limits[1]))
+        try:
+            playwright = sync_playwright().start()
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, limits)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            playwright.stop()
+
+    def _new_context(self, browser, login, **context_options):
+        """ A browser context logged in as `login` (password = login), whose requests reach this
+        test's HTTP workers. """
+        self.authenticate(login, login)
+        self.env.flush_all()
+        context = browser.new_context(**context_options)
+        context.add_cookies([
+            {'name': name, 'value': value, 'domain': HOST, 'path': '/'}
+            for name, value in (
+                ('session_id', self.opener.cookies['session_id']),
+                (TEST_CURSOR_COOKIE_NAME, self.canonical_tag),
+            )
+        ])
+        context.set_default_timeout(30000)
+        return context
+
+    def _screenshot(self, page, name):
+        directory = os.path.join(
+            os.path.realpath(get_module_path('payment_aps_tamara')), '.artifacts', 'screenshots'
+        )
+        os.makedirs(directory, exist_ok=True)
+        page.screenshot(
+            path=os.path.join(directory, f'{self.screenshot_prefix}_{name}.png'), full_page=True
+        )
