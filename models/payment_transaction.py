@@ -9,7 +9,7 @@ from werkzeug import urls
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import SQL
+from odoo.tools import SQL, float_repr
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_aps_tamara import const, utils
@@ -489,8 +489,9 @@ class PaymentTransaction(models.Model):
             raise UserError(_(
                 "You can refund at most %(refundable)s %(currency)s of payment %(reference)s "
                 "(refunds done or in progress included), not %(amount)s.",
-                refundable=refundable, currency=self.currency_id.name, reference=self.reference,
-                amount=amount,
+                refundable=float_repr(refundable, self.currency_id.decimal_places),
+                currency=self.currency_id.name, reference=self.reference,
+                amount=float_repr(amount, self.currency_id.decimal_places),
             ))
         refund_tx = super()._send_refund_request(amount_to_refund=amount)
         refund_tx.aps_tamara_maintenance_reference = refund_tx.reference
