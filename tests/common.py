@@ -8,6 +8,13 @@ from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.payment_aps_tamara import utils
 
 
+# The loggers that tests mute around the warnings they provoke on purpose.
+PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
+TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
+TAMARA_PROVIDER_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider'
+CONTROLLER_LOGGER = 'odoo.addons.payment_aps_tamara.controllers.main'
+
+
 class APSTamaraCommon(PaymentHttpCommon):
     """ A Saudi shop selling in SAR with the Tamara provider in test state. """
 

@@ -12,13 +12,13 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
+from odoo.addons.payment_aps_tamara.tests.common import (
+    CONTROLLER_LOGGER,
+    PAYMENT_TX_LOGGER,
+    TAMARA_PROVIDER_LOGGER,
+    TAMARA_TX_LOGGER,
+)
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
-
-
-PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
-TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
-TAMARA_PROVIDER_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider'
-CONTROLLER_LOGGER = 'odoo.addons.payment_aps_tamara.controllers.main'
 
 
 @tagged('post_install', '-at_install')

@@ -10,14 +10,13 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.payment_aps_tamara import const, utils
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
-from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
+from odoo.addons.payment_aps_tamara.tests.common import (
+    CONTROLLER_LOGGER,
+    PAYMENT_TX_LOGGER,
+    TAMARA_PROVIDER_LOGGER,
+    APSTamaraCommon,
+)
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
-
-
-CONTROLLER_LOGGER = 'odoo.addons.payment_aps_tamara.controllers.main'
-PROVIDER_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider'
-PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
-TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
 
 
 @tagged('post_install', '-at_install')
@@ -389,7 +388,7 @@ class TestConnectionAndInsight(APSTamaraSandboxCommon):
         self.assertEqual(action['tag'], 'display_notification')
         return action['params']
 
-    @mute_logger(PROVIDER_LOGGER)
+    @mute_logger(TAMARA_PROVIDER_LOGGER)
     def test_connection_test_with_right_and_wrong_credentials(self):
         result = self._test_connection()
         self.assertEqual(result['type'], 'success')
@@ -421,7 +420,7 @@ class TestConnectionAndInsight(APSTamaraSandboxCommon):
         self.assertEqual(len(log), 6)
         self.assertNotIn(self.provider.aps_tamara_access_code_test, ''.join(log.mapped('request_data')))
 
-    @mute_logger(PROVIDER_LOGGER)
+    @mute_logger(TAMARA_PROVIDER_LOGGER)
     def test_connection_test_tells_an_unreachable_endpoint(self):
         self.provider.aps_tamara_sandbox_url = f'http://127.0.0.1:{self.sandbox._free_port()}'
         result = self._test_connection()

@@ -13,11 +13,11 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
-from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
-
-
-PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
-TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
+from odoo.addons.payment_aps_tamara.tests.common import (
+    PAYMENT_TX_LOGGER,
+    TAMARA_TX_LOGGER,
+    APSTamaraCommon,
+)
 
 
 @tagged('post_install', '-at_install')

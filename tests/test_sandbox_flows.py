@@ -6,11 +6,8 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.tests.common import PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
-
-
-PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
-TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
 
 
 @tagged('post_install', '-at_install')
