@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 import re
 import unicodedata
 
@@ -319,6 +320,33 @@ def redact(params):
         key: '***' if key in const.SECRET_PARAMETERS and value else value
         for key, value in params.items()
     }
+
+
+_SECRET_QUERY_RE = re.compile(
+    r'(?<=[?&])(%s)=[^&\s"]*' % '|'.join(map(re.escape, const.SECRET_PARAMETERS))
+)
+
+
+def redact_query(text):
+    """Mask the secret parameters of the query strings in a text (e.g. an HTTP request line)."""
+    return _SECRET_QUERY_RE.sub(r'\1=***', text)
+
+
+class SecretQueryFilter(logging.Filter):
+    """A logging filter masking the secret parameters of query strings.
+
+    Installed on the HTTP access log (`werkzeug`): a return by GET carries APS' echo of every
+    request parameter, the access code included, in its query string.
+    """
+
+    def filter(self, record):
+        if isinstance(record.msg, str):
+            record.msg = redact_query(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_query(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
 
 
 class RedactedDict(dict):

@@ -14,6 +14,11 @@ from odoo.addons.payment_aps_tamara import const, utils
 
 _logger = logging.getLogger(__name__)
 
+# The HTTP access log prints query strings; a return by GET carries APS' echo of the access code.
+_access_logger = logging.getLogger('werkzeug')
+if not any(type(f).__name__ == utils.SecretQueryFilter.__name__ for f in _access_logger.filters):
+    _access_logger.addFilter(utils.SecretQueryFilter())
+
 
 class APSTamaraController(http.Controller):
     _return_url = '/payment/aps_tamara/return'

@@ -1,5 +1,6 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
+import logging
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -49,11 +50,23 @@ class TestProcessingFlows(APSTamaraCommon):
         self.assertEqual(order.state, 'sale')
 
     @mute_logger(PAYMENT_TX_LOGGER)
-    def test_return_by_get_is_accepted(self):
+    def test_return_by_get_is_accepted_and_its_access_code_not_logged(self):
         tx = self._create_order_transaction()
-        response = self._make_http_get_request(self.return_url, params=self._aps_answer(tx))
+        records = []
+        handler = logging.Handler(level=logging.INFO)
+        handler.emit = lambda record: records.append(record.getMessage())
+        access_logger = logging.getLogger('werkzeug')
+        access_logger.addHandler(handler)
+        try:
+            response = self._make_http_get_request(self.return_url, params=self._aps_answer(tx))
+        finally:
+            access_logger.removeHandler(handler)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(tx.state, 'done')
+        access_lines = [line for line in records if '/payment/aps_tamara/return?' in line]
+        self.assertTrue(access_lines, "The access log must show the return.")
+        self.assertIn('access_code=***', access_lines[0])
+        self.assertNotIn(self.provider.aps_tamara_access_code_test, '\n'.join(records))
 
     @mute_logger(CONTROLLER_LOGGER, PAYMENT_TX_LOGGER)
     def test_forged_or_unsigned_return_changes_nothing(self):

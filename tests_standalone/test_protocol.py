@@ -1,6 +1,7 @@
 """Odoo-free tests of the APS protocol code of payment_aps_tamara (const.py, utils.py)."""
 import ast
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,15 @@ def test_protocol_modules_import_nothing_from_odoo():
 def test_every_required_parameter_has_a_rule():
     assert set(const.REQUIRED_REQUEST_PARAMETERS) <= set(const.REQUEST_PARAMETER_RULES)
     assert set(const.OPTIONAL_REQUEST_PARAMETERS) <= set(const.REQUEST_PARAMETER_RULES)
+
+
+def test_secret_query_parameters_are_masked_in_log_records():
+    line = 'GET /payment/aps_tamara/return?command=PURCHASE&access_code=SILgpo7pWbmzu&amount=1'
+    record = logging.LogRecord(
+        'werkzeug', logging.INFO, __file__, 1, '"%s" %s %s', (line, '303', '-'), None
+    )
+    assert utils.SecretQueryFilter().filter(record)
+    message = record.getMessage()
+    assert 'SILgpo7pWbmzu' not in message
+    assert 'access_code=***&amount=1' in message
+    assert utils.redact_query('/shop?x_access_code=1') == '/shop?x_access_code=1'
