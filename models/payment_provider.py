@@ -12,6 +12,7 @@ from werkzeug import urls
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import float_repr
 
 from odoo.addons.payment import utils as payment_utils
@@ -899,14 +900,27 @@ class PaymentProvider(models.Model):
         """ Return the domain of the provider's Tamara payments still pending after the check
         delay, or authorized after the alert delay. """
         self.ensure_one()
-        now = fields.Datetime.now()
-        pending_before = now - timedelta(minutes=max(self.aps_tamara_check_after, 0))
-        authorized_before = now - timedelta(days=max(self.aps_tamara_authorized_alert_after, 0))
+        pending_before = fields.Datetime.now() - timedelta(
+            minutes=max(self.aps_tamara_check_after, 0)
+        )
+        return expression.OR([
+            [
+                ('provider_id', '=', self.id), ('operation', '!=', 'refund'),
+                ('state', '=', 'pending'), ('last_state_change', '<=', pending_before),
+            ],
+            self._aps_tamara_get_old_authorizations_domain(),
+        ])
+
+    def _aps_tamara_get_old_authorizations_domain(self):
+        """ Return the domain of the provider's Tamara payments authorized for longer than the
+        alert delay: they are to be captured or voided. """
+        self.ensure_one()
+        authorized_before = fields.Datetime.now() - timedelta(
+            days=max(self.aps_tamara_authorized_alert_after, 0)
+        )
         return [
             ('provider_id', '=', self.id), ('operation', '!=', 'refund'),
-            '|',
-            '&', ('state', '=', 'pending'), ('last_state_change', '<=', pending_before),
-            '&', ('state', '=', 'authorized'), ('last_state_change', '<=', authorized_before),
+            ('state', '=', 'authorized'), ('last_state_change', '<=', authorized_before),
         ]
 
     def _aps_tamara_get_unnotified_domain(self):

@@ -916,13 +916,10 @@ class PaymentTransaction(models.Model):
             return
         summary = _("Capture or void the Tamara payment")
         for provider in providers:
-            before = fields.Datetime.now() - timedelta(
-                days=max(provider.aps_tamara_authorized_alert_after, 0)
+            txs = self.sudo().search(
+                provider._aps_tamara_get_old_authorizations_domain(),
+                limit=const.RECONCILE_BATCH_SIZE,
             )
-            txs = self.sudo().search([
-                ('provider_id', '=', provider.id), ('state', '=', 'authorized'),
-                ('last_state_change', '<=', before),
-            ], limit=const.RECONCILE_BATCH_SIZE)
             for order in txs.sale_order_ids:
                 if order.activity_ids.filtered(
                     lambda a: a.activity_type_id == activity_type and a.summary == summary
