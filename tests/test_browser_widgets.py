@@ -115,6 +115,11 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         cart_widget = page.locator('.o_aps_tamara_cart_widget tamara-widget')
         expect(cart_widget).to_have_attribute('data-rendered', 'true')
         expect(cart_widget).to_have_attribute('amount', f'{unit_price * 2:.2f}')
+        # The amount follows the cart's quantities.
+        page.locator('#cart_products a.js_add_cart_json:has(i.fa-plus)').first.click()
+        # The cart's total is the sum of rounded line prices.
+        cart_total = self.currency_sar.round(unit_price) * 3
+        expect(cart_widget).to_have_attribute('amount', f'{cart_total:.2f}')
         self._screenshot(page, f'{name}_2_cart')
 
         page.goto(base + '/shop/checkout?try_skip_step=true')

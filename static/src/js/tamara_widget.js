@@ -59,7 +59,8 @@ publicWidget.registry.APSTamaraWidget = publicWidget.Widget.extend({
                 this.el.classList.add('o_aps_tamara_widget_unavailable');
             });
         }
-        this._onCartAmountChanged = ([amount]) => setTamaraAmount('cart', amount);
+        // website_sale sends [amount, minor amount] when the cart's quantities change.
+        this._onCartAmountChanged = (ev) => setTamaraAmount('cart', ev.detail[0]);
         Component.env.bus.addEventListener('cart_amount_changed', this._onCartAmountChanged);
         return this._super(...arguments);
     },
