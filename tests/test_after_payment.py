@@ -11,12 +11,13 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
     PAYMENT_TX_LOGGER,
-    TAMARA_PROVIDER_LOGGER,
-    TAMARA_TX_LOGGER,
+    TAMARA_API_LOGGER,
+    TAMARA_TX_LOGGERS,
 )
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
 
@@ -124,7 +125,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertFalse(self._refunds(tx))
         self.assertFalse(self._aps_operations(tx, 'REFUND'))
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refused_refund_shows_aps_message(self):
         tx = self._pay()
         # The whole payment was refunded in APS' back office, and its notification was lost.
@@ -140,11 +141,11 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertIn('Operation amount exceeds captured amount', refund.state_message)
         self.assertEqual(tx.state, 'done', "A refused refund leaves the payment as it is.")
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_timeout_then_retry_refunds_once(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop', api_fault='timeout:2')
-        with patch.object(const, 'API_READ_TIMEOUT', 1):
+        with patch.object(aps_const, 'API_READ_TIMEOUT', 1):
             tx.action_refund(amount_to_refund=100.0)
         refund = self._refunds(tx)
         self.assertEqual(refund.state, 'draft', "Nobody knows whether APS refunded.")
@@ -169,7 +170,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
             self.assertLess(time.monotonic(), deadline, "APS never made the refund.")
             time.sleep(0.1)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_with_aps_down_or_unverifiable_answer_stays_in_progress(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop')
@@ -188,7 +189,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(self._refunds(tx).mapped('state'), ['done', 'done'])
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_result_arriving_later_by_notification_is_applied_once(self):
         tx = self._pay()
         self.sandbox.configure(api_fault='bad_signature', notifications='delay:1')
@@ -206,7 +207,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(refund.state, 'done')
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 7500)
 
-    @mute_logger(PAYMENT_TX_LOGGER, CONTROLLER_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, CONTROLLER_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refund_notification_before_the_api_answer(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop')
@@ -232,7 +233,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(refund.state, 'done')
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER, CONTROLLER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS, CONTROLLER_LOGGER)
     def test_back_office_refund_is_recorded_once(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop')
@@ -396,7 +397,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.env['payment.transaction']._cron_aps_tamara_reconcile()
         self.assertEqual((abandoned.state, never_sent.state), ('cancel', 'cancel'))
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER, *TAMARA_TX_LOGGERS)
     def test_reconciliation_when_aps_fails_changes_nothing(self):
         self.sandbox.configure(notifications='drop', browser_return=False)
         self.provider.aps_tamara_abandon_after = 0

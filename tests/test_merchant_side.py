@@ -8,12 +8,13 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.payment_aps_tamara import const, utils
+from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import signing
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
     PAYMENT_TX_LOGGER,
-    TAMARA_PROVIDER_LOGGER,
+    TAMARA_API_LOGGER,
     APSTamaraCommon,
 )
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
@@ -35,14 +36,14 @@ class TestMerchantSetup(APSTamaraCommon):
         inputs = self._get_form_values(tx_live)['inputs']
         self.assertEqual(inputs['merchant_identifier'], 'ProdShop1')
         self.assertEqual(inputs['access_code'], 'ProdAccess0000000001')
-        self.assertEqual(inputs['signature'], utils.calculate_signature(
+        self.assertEqual(inputs['signature'], signing.calculate_signature(
             inputs, self.sha_request_production, 'sha512'
         ))
         # A message signed with the sandbox phrase is not accepted by the live provider.
         answer = {'merchant_reference': tx_live.reference, 'status': '14'}
-        answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha256')
+        answer['signature'] = signing.calculate_signature(answer, self.sha_response, 'sha256')
         self.assertFalse(self.provider._aps_tamara_is_signature_valid(answer))
-        answer['signature'] = utils.calculate_signature(
+        answer['signature'] = signing.calculate_signature(
             answer, self.sha_response_production, 'sha512'
         )
         self.assertTrue(self.provider._aps_tamara_is_signature_valid(answer))
@@ -269,7 +270,7 @@ class TestMultiCompany(APSTamaraCommon):
         self.assertEqual(params['access_code'], 'AccessB0000000000001')
         self.assertEqual(
             self.provider_b._aps_tamara_calculate_signature(params, incoming=False),
-            utils.calculate_signature(params, 'b-req-phrase', 'hmac256'),
+            signing.calculate_signature(params, 'b-req-phrase', 'hmac256'),
         )
         self.assertNotEqual(
             self.provider._aps_tamara_calculate_signature(params, incoming=False),
@@ -285,14 +286,14 @@ class TestMultiCompany(APSTamaraCommon):
             'response_message': 'Success', 'fort_id': '1700000000000000001',
         }
         webhook_url = self._build_url(APSTamaraController._webhook_url)
-        signed_by_a = dict(message, signature=utils.calculate_signature(
+        signed_by_a = dict(message, signature=signing.calculate_signature(
             message, self.sha_response, 'hmac256'
         ))
         self.assertEqual(self._make_http_post_request(webhook_url, data=signed_by_a).status_code, 403)
         self.env.invalidate_all()
         self.assertEqual(tx_b.state, 'draft')
 
-        signed_by_b = dict(message, signature=utils.calculate_signature(
+        signed_by_b = dict(message, signature=signing.calculate_signature(
             message, 'b-resp-phrase', 'hmac256'
         ))
         self.assertEqual(self._make_http_post_request(webhook_url, data=signed_by_b).status_code, 200)
@@ -388,7 +389,7 @@ class TestConnectionAndInsight(APSTamaraSandboxCommon):
         self.assertEqual(action['tag'], 'display_notification')
         return action['params']
 
-    @mute_logger(TAMARA_PROVIDER_LOGGER)
+    @mute_logger(TAMARA_API_LOGGER)
     def test_connection_test_with_right_and_wrong_credentials(self):
         result = self._test_connection()
         self.assertEqual(result['type'], 'success')
@@ -420,7 +421,7 @@ class TestConnectionAndInsight(APSTamaraSandboxCommon):
         self.assertEqual(len(log), 6)
         self.assertNotIn(self.provider.aps_tamara_access_code_test, ''.join(log.mapped('request_data')))
 
-    @mute_logger(TAMARA_PROVIDER_LOGGER)
+    @mute_logger(TAMARA_API_LOGGER)
     def test_connection_test_tells_an_unreachable_endpoint(self):
         self.provider.aps_tamara_sandbox_url = f'http://127.0.0.1:{self.sandbox._free_port()}'
         result = self._test_connection()
