@@ -10,3 +10,4 @@ from . import test_browser_widgets
 from . import test_after_payment
 from . import test_translations
 from . import test_merchant_side
+from . import test_browser_backend
