@@ -11,3 +11,4 @@ from . import test_after_payment
 from . import test_translations
 from . import test_merchant_side
 from . import test_browser_backend
+from . import test_browser_mobile
