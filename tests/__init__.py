@@ -13,3 +13,5 @@ from . import test_translations
 from . import test_provider_onboarding
 from . import test_provider_monitoring
 from . import test_multi_company
+from . import test_browser_backend
+from . import test_browser_mobile
