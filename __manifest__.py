@@ -2,7 +2,7 @@
 
 {
     'name': "Payment Provider: Tamara (Amazon Payment Services)",
-    'version': '18.0.1.1.0',
+    'version': '18.0.1.2.0',
     'category': 'Accounting/Payment Providers',
     'sequence': 350,
     'summary': "Tamara Buy Now, Pay Later in Saudi Arabia and the UAE, through Amazon Payment "
@@ -31,6 +31,14 @@
             'payment_aps_tamara/static/src/js/**/*',
         ],
     },
+    'images': [
+        'static/description/screenshot_1_product.png',
+        'static/description/screenshot_2_checkout.png',
+        'static/description/screenshot_3_tamara_page.png',
+        'static/description/screenshot_4_confirmation.png',
+        'static/description/screenshot_5_provider.png',
+        'static/description/screenshot_6_provider_ar.png',
+    ],
     'post_load': 'post_load',
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',

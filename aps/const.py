@@ -126,6 +126,32 @@ REFUND_EXCEEDED_MESSAGE_CODE = '048'
 CANCELED_MESSAGE_CODE = '072'  # The customer canceled the payment.
 NOT_CONFIRMED_MESSAGE_CODE = '662'
 
+# The kind of shopper message for the message codes of a refused or canceled payment; the
+# shopper's words for each kind are on the Odoo side. Meanings from APS' list of codes
+# (https://paymentservices.amazon.com/docs/developer-resources/error-codes).
+SHOPPER_MESSAGE_KINDS = {
+    CANCELED_MESSAGE_CODE: 'canceled',  # Transaction has been cancelled by the consumer.
+    '666': 'declined',  # Transaction declined.
+    '074': 'declined',  # Transaction failed.
+    '075': 'declined',  # Transaction failed.
+    '079': 'declined',  # Transaction challenged by fraud rules.
+    '785': 'declined',  # Transaction blocked by fraud check.
+    '005': 'amount_out_of_range',  # Invalid amount.
+    '084': 'amount_out_of_range',  # Amount bigger than maximum or less than minimum of the plan.
+    '778': 'timed_out',  # Session timed-out.
+    '123': 'too_many_attempts',  # Exceeded maximum number of attempts.
+    '003': 'unavailable',  # Payment option not available for this merchant's account.
+    '014': 'unavailable',  # Inactive payment option.
+    '039': 'unavailable',  # No active payment option found.
+    '046': 'unavailable',  # Channel is not configured for the selected payment option.
+    '080': 'unavailable',  # Invalid payment option.
+    '111': 'unavailable',  # Service not applicable for payment option.
+    '006': 'technical',  # Technical problem.
+    '051': 'technical',  # Technical error.
+    '054': 'technical',  # Transaction cannot be processed at this moment.
+    '119': 'technical',  # Request dropped.
+}
+
 # The notification commands handled as payment results.
 PAYMENT_COMMANDS = ('PURCHASE', 'AUTHORIZATION')
 

@@ -12,6 +12,16 @@ def get_message_code(response_code):
     return (response_code or '')[2:]
 
 
+def get_shopper_message_kind(response_code):
+    """Return the kind of shopper message for a refused or canceled payment's response code.
+
+    :param str response_code: The five-digit response code (status + message code).
+    :return: A kind of `const.SHOPPER_MESSAGE_KINDS`, or None for a code without one.
+    :rtype: str | None
+    """
+    return const.SHOPPER_MESSAGE_KINDS.get(get_message_code(response_code))
+
+
 def map_status(status, response_code):
     """Map an APS status and response code to the state of a payment.
 

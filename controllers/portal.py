@@ -45,15 +45,13 @@ class APSTamaraPaymentPortal(website_sale_payment.PaymentPortal):
         :return: None
         :raise ValidationError: If the number is not a Saudi or Emirati mobile number.
         """
+        # The same words as the inline message of the browser's check, for an empty number too.
+        message = _("Please enter a Saudi or Emirati mobile number, e.g. 05X XXX XXXX.")
         if not isinstance(phone, str) or not partner_sudo:
-            raise ValidationError("Tamara: " + _("Please enter your mobile phone number."))
+            raise ValidationError(message)
         formatted = provider_sudo._aps_tamara_format_phone(phone, partner_sudo.country_id)
         if not formatted:
-            raise ValidationError("Tamara: " + _(
-                "%(number)s is not a Saudi or Emirati mobile number. Please enter the mobile "
-                "number on which Tamara can send you a code, e.g. 05X XXX XXXX.",
-                number=phone[:40],
-            ))
+            raise ValidationError(message)
         if partner_sudo.mobile != formatted:
             partner_sudo.mobile = formatted
             _logger.info("Saved the mobile number given at checkout on partner %s.", partner_sudo.id)

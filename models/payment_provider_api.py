@@ -77,7 +77,7 @@ class PaymentProvider(models.Model):
             record('forged', answer=error.answer)
             if not verify_signature:
                 return error.answer
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "The answer of Amazon Payment Services could not be verified (invalid signature): "
                 "check the SHA response phrase and SHA type of the provider. The operation may "
                 "have been made: do not repeat it, its result will be checked automatically."
@@ -88,9 +88,7 @@ class PaymentProvider(models.Model):
             )
             record('malformed' if isinstance(error, aps_client.APSMalformedAnswer) else 'failed',
                    note=error.note)
-            raise ValidationError(
-                "Tamara: " + self._aps_tamara_get_api_error_message(error, params)
-            )
+            raise ValidationError(self._aps_tamara_get_api_error_message(error, params))
         _logger.info(
             "APS answer to %s for %s:\n%s", command, reference,
             pprint.pformat(redact.redact(answer)),

@@ -130,7 +130,8 @@ class PaymentProvider(models.Model):
 
     def _aps_tamara_get_checkout_values(self, amount, currency, partner_id=None, order=None):
         """ Return what the Tamara payment option shows at the payment step: its description, its
-        badge and widget, and whether the customer's mobile number must be asked for.
+        badge and widget, and whether the customer's mobile number must be asked for (none of the
+        contact's numbers is then usable: the field is left empty).
 
         :param float amount: The amount to pay.
         :param res.currency currency: The currency of the amount.
@@ -145,7 +146,6 @@ class PaymentProvider(models.Model):
         lang = aps_params.get_language(self.env.lang)
         country = self._aps_tamara_get_country_code(currency, partner) if currency \
             else (partner.country_id.code or aps_const.SUPPORTED_COUNTRIES[0])
-        phone = partner.mobile or partner.phone or ''
         has_mobile = any(
             self._aps_tamara_format_phone(number, partner.country_id)
             for number in (partner.mobile, partner.phone)
@@ -157,6 +157,5 @@ class PaymentProvider(models.Model):
             **self._aps_tamara_get_branding_values(lang, country),
             'widget': widget,
             'ask_phone': not has_mobile,
-            'phone': phone,
             'phone_country': country,
         }

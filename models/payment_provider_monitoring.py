@@ -182,5 +182,5 @@ class PaymentProvider(models.Model):
             'res_model': 'payment.aps_tamara.log',
             'view_mode': 'list,form',
             'domain': [('provider_id', '=', self.id)],
-            'context': {'create': False, 'search_default_notifications': 1},
+            'context': {'create': False},
         }

@@ -1,6 +1,5 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-from markupsafe import Markup
 from werkzeug import urls
 
 from odoo import _, api, fields, models
@@ -121,7 +120,7 @@ class PaymentProvider(models.Model):
         except ValidationError as error:
             return failed, _(
                 "Amazon Payment Services could not be reached at %(url)s. %(reason)s",
-                url=provider._aps_tamara_get_api_url(), reason=error.args[0].removeprefix("Tamara: "),
+                url=provider._aps_tamara_get_api_url(), reason=error.args[0],
             ), 'danger'
         message_code = aps_status.get_message_code(answer.get('response_code'))
         if message_code == aps_const.WRONG_MERCHANT_MESSAGE_CODE:
@@ -167,16 +166,11 @@ class PaymentProvider(models.Model):
             if provider.code != const.PROVIDER_CODE or not provider.id:
                 provider.aps_tamara_go_live_checklist = False
                 continue
-            titles = {True: _("Done"), False: _("To do")}
-            items = Markup().join(
-                Markup('<li class="list-unstyled"><i class="fa fa-fw %s me-1" title="%s"/>%s</li>')
-                % (
-                    'fa-check-square-o text-success' if done else 'fa-square-o text-muted',
-                    titles[bool(done)],
-                    label,
-                ) for label, done in provider._aps_tamara_get_go_live_checklist()
+            # A QWeb template: the icons are closed elements and the labels are escaped.
+            provider.aps_tamara_go_live_checklist = self.env['ir.qweb']._render(
+                'payment_aps_tamara.go_live_checklist',
+                {'steps': provider._aps_tamara_get_go_live_checklist()},
             )
-            provider.aps_tamara_go_live_checklist = Markup('<ul class="ps-0 mb-0">%s</ul>') % items
 
     def _aps_tamara_get_go_live_checklist(self):
         """ Return the go-live steps of APS' Tamara guide, each with whether it is satisfied.

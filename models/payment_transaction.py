@@ -135,13 +135,13 @@ class PaymentTransaction(models.Model):
         """
         self.ensure_one()
         if self.currency_id.name not in aps_const.SUPPORTED_CURRENCIES:
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "Tamara accepts payments in %(currencies)s only, not in %(currency)s.",
                 currencies=", ".join(aps_const.SUPPORTED_CURRENCIES),
                 currency=self.currency_id.name,
             ))
         if not self.partner_email:
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "An email address is required to pay with Tamara. Please add it to your address."
             ))
 
@@ -169,7 +169,7 @@ class PaymentTransaction(models.Model):
         params.update(self._aps_tamara_get_optional_request_values())
 
         if int(params['amount']) <= 0:
-            raise ValidationError("Tamara: " + _("The amount to pay must be positive."))
+            raise ValidationError(_("The amount to pay must be positive."))
         self._aps_tamara_check_request(params)
         self.aps_tamara_convenience_fee = int(params.get('convenience_fee') or 0)
         return params
@@ -202,7 +202,7 @@ class PaymentTransaction(models.Model):
                 "Tamara request for transaction %s refused before sending: %s",
                 self.reference, redact.redact(errors),
             )
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "This payment cannot be sent to Tamara because of invalid data (%(details)s). "
                 "Please contact the shop.",
                 details="; ".join(f"{name}: {reason}" for name, reason in errors.items()),
@@ -224,7 +224,7 @@ class PaymentTransaction(models.Model):
         partner = self.partner_id
         numbers = [n for n in (partner.mobile, self.partner_phone, partner.phone) if n]
         if not numbers:
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "Tamara needs your mobile phone number to confirm your identity. Please add it to "
                 "your address and try again."
             ))
@@ -234,7 +234,7 @@ class PaymentTransaction(models.Model):
         )), False)
         if not formatted:
             number = numbers[0]
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "The phone number %(number)s is not valid. Please correct it in your address and "
                 "try again.", number=number,
             ))

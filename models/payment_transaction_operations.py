@@ -288,7 +288,7 @@ class PaymentTransaction(models.Model):
         status = notification_data.get('status')
         response_code = notification_data.get('response_code') or ''
         if not status:
-            raise ValidationError("Tamara: " + _("Received data with missing operation status."))
+            raise ValidationError(_("Received data with missing operation status."))
         target_state = aps_status.map_operation_status(command, status, response_code)
         if target_state == 'done' and not self._aps_tamara_is_operation_amount_confirmed(
             notification_data
@@ -327,7 +327,7 @@ class PaymentTransaction(models.Model):
         elif target_state == 'pending':
             self._set_pending()
         else:
-            self._set_error("Tamara: " + self.provider_id._aps_tamara_get_refusal_message(
+            self._set_error(self.provider_id._aps_tamara_get_refusal_message(
                 notification_data
             ))
         return target_state

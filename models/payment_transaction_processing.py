@@ -38,12 +38,12 @@ class PaymentTransaction(models.Model):
 
         reference = notification_data.get('merchant_reference')
         if not reference or not isinstance(reference, str):
-            raise ValidationError("Tamara: " + _("Received data with missing reference."))
+            raise ValidationError(_("Received data with missing reference."))
         tx = self.search(
             [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)]
         )
         if not tx:
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "No transaction found matching reference %s.", reference
             ))
         tx._aps_tamara_lock_row()
@@ -77,7 +77,7 @@ class PaymentTransaction(models.Model):
                 "Received the APS result of refund %s before its request was saved: APS will "
                 "send it again.", maintenance_reference,
             )
-            raise ValidationError("Tamara: " + _(
+            raise ValidationError(_(
                 "No refund found matching reference %s.", maintenance_reference
             ))
         return self
@@ -112,7 +112,7 @@ class PaymentTransaction(models.Model):
         status = notification_data.get('status')
         response_code = notification_data.get('response_code') or ''
         if not status:
-            raise ValidationError("Tamara: " + _("Received data with missing payment status."))
+            raise ValidationError(_("Received data with missing payment status."))
 
         target_state = aps_status.map_status(status, response_code)
         if not aps_status.is_transition_allowed(self.state, target_state):
@@ -139,7 +139,7 @@ class PaymentTransaction(models.Model):
                 notification_data.get('amount'), notification_data.get('currency'),
                 self.reference, self.amount, self.currency_id.name,
             )
-            self._set_error("Tamara: " + _(
+            self._set_error(_(
                 "The amount or currency confirmed by Amazon Payment Services does not match the "
                 "payment. Please contact the shop."
             ))
@@ -152,13 +152,49 @@ class PaymentTransaction(models.Model):
         elif target_state == 'pending':
             self._set_pending()
         elif target_state == 'cancel':
-            self._set_canceled(state_message=message or _("The payment was canceled."))
+            self._set_canceled(
+                state_message=self._aps_tamara_get_shopper_message(response_code, message)
+            )
         else:
             _logger.info(
                 "APS refused transaction %s with response code %s: %s",
                 self.reference, response_code, message,
             )
-            self._set_error("Tamara: " + (message or _("The payment was refused.")))
+            self._set_error(self._aps_tamara_get_shopper_message(response_code, message))
+
+    def _aps_tamara_get_shopper_message(self, response_code, response_message):
+        """ Return the message shown to the shopper for a refused or canceled payment, in the
+        shopper's language: APS' own text (English, kept in `aps_tamara_response_message` for the
+        merchant) only as a detail of the codes without a message of their own.
+
+        Notifications come without the shopper's context: the language is the transaction's.
+
+        :param str response_code: APS' five-digit response code.
+        :param str response_message: APS' text about the code.
+        :return: The translated message.
+        :rtype: str
+        """
+        env = self.with_context(lang=self.partner_lang or self.env.lang).env
+        kind = aps_status.get_shopper_message_kind(response_code)
+        if kind == 'canceled':
+            return env._("You canceled the payment on Tamara's page.")
+        if kind == 'declined':
+            return env._("Tamara declined the payment.")
+        if kind == 'amount_out_of_range':
+            return env._("Tamara does not accept this amount for a payment plan.")
+        if kind == 'timed_out':
+            return env._("The payment session timed out.")
+        if kind == 'too_many_attempts':
+            return env._("Too many attempts: please try again later.")
+        if kind == 'unavailable':
+            return env._("Tamara is not available for this shop at the moment.")
+        if kind == 'technical':
+            return env._(
+                "Amazon Payment Services could not process the payment at the moment: please try "
+                "again later."
+            )
+        detail = f"{response_message or '-'}, {response_code or '-'}"
+        return env._("The payment was refused (%(detail)s).", detail=detail)
 
     def _aps_tamara_is_amount_confirmed(self, notification_data):
         """ Check that the amount and currency of APS' message are those of the transaction.

@@ -15,3 +15,4 @@ from . import test_provider_monitoring
 from . import test_multi_company
 from . import test_browser_backend
 from . import test_browser_mobile
+from . import test_migrations

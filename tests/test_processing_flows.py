@@ -124,16 +124,31 @@ class TestProcessingFlows(APSTamaraCommon):
             response_message='Transaction has been cancelled by the consumer',
         ))
         self.assertEqual(tx.state, 'cancel')
-        self.assertEqual(tx.state_message, 'Transaction has been cancelled by the consumer')
+        self.assertEqual(tx.state_message, "You canceled the payment on Tamara's page.")
+        self.assertEqual(
+            tx.aps_tamara_response_message, 'Transaction has been cancelled by the consumer'
+        )
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
-    def test_decline_shows_aps_message(self):
+    def test_decline_shows_the_shoppers_message(self):
         tx = self._create_order_transaction()
         self._post_return(self._aps_answer(
             tx, status='13', response_code='13666', response_message='Transaction declined',
         ))
         self.assertEqual(tx.state, 'error')
-        self.assertIn('Transaction declined', tx.state_message)
+        self.assertEqual(tx.state_message, "Tamara declined the payment.")
+        self.assertEqual(tx.aps_tamara_response_message, 'Transaction declined')
+
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
+    def test_unknown_refusal_code_shows_aps_text_as_a_detail(self):
+        tx = self._create_order_transaction()
+        self._post_return(self._aps_answer(
+            tx, status='00', response_code='00017', response_message='Invalid expiry date',
+        ))
+        self.assertEqual(tx.state, 'error')
+        self.assertEqual(
+            tx.state_message, "The payment was refused (Invalid expiry date, 00017)."
+        )
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_authorization_confirms_the_order(self):

@@ -39,14 +39,18 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
         self._assert_paid_once(tx)
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
-    def test_decline_shows_aps_message(self):
+    def test_decline_shows_the_shoppers_message(self):
         tx, form = self._start_payment()
         aps_page = self.shopper.pay(form, email='otp.failure@tamara.ai')
         self.shopper.come_back(aps_page)
         self._settle(tx, 1)
         self.assertEqual(tx.state, 'error')
         self.assertEqual(tx.aps_tamara_response_code, '13666')
-        self.assertIn(self.sandbox.transaction(tx.reference)['response_message'], tx.state_message)
+        self.assertEqual(tx.state_message, "Tamara declined the payment.")
+        self.assertEqual(
+            tx.aps_tamara_response_message,
+            self.sandbox.transaction(tx.reference)['response_message'],
+        )
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_customer_cancel(self):

@@ -155,10 +155,15 @@ class TestShopperExperience(APSTamaraCommon):
     def test_invalid_phone_typed_at_checkout_is_refused_before_any_transaction(self):
         self.partner.write({'phone': False, 'mobile': False})
         order = self._create_order()
-        result = self._shop_transaction(order, aps_tamara_phone='011 234 5678')
-        self.assertIn("not a Saudi or Emirati mobile number", result['error'])
-        self.assertFalse(self.partner.mobile)
-        self.assertFalse(order.transaction_ids)
+        for phone in ('011 234 5678', '', '+33 6 12 34 56 78'):
+            with self.subTest(phone=phone):
+                result = self._shop_transaction(order, aps_tamara_phone=phone)
+                self.assertEqual(
+                    result['error'],
+                    "Please enter a Saudi or Emirati mobile number, e.g. 05X XXX XXXX.",
+                )
+                self.assertFalse(self.partner.mobile)
+                self.assertFalse(order.transaction_ids)
 
     @mute_logger('odoo.http')
     def test_other_route_params_are_still_refused(self):
@@ -225,7 +230,7 @@ class TestShopperExperience(APSTamaraCommon):
                 option = self._get_tamara_option(**values)
                 phone_input = option.xpath('.//input[@name="o_aps_tamara_phone"]')
                 self.assertEqual(len(phone_input), 1)
-                self.assertEqual(phone_input[0].get('value'), values['phone'] or '')
+                self.assertFalse(phone_input[0].get('value'))  # Nothing unusable pre-filled.
 
     def test_product_widget_follows_switch_and_exclusions(self):
         self._setup_sar_shop()
