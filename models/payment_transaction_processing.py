@@ -175,24 +175,20 @@ class PaymentTransaction(models.Model):
         :rtype: str
         """
         env = self.with_context(lang=self.partner_lang or self.env.lang).env
-        kind = aps_status.get_shopper_message_kind(response_code)
-        if kind == 'canceled':
-            return env._("You canceled the payment on Tamara's page.")
-        if kind == 'declined':
-            return env._("Tamara declined the payment.")
-        if kind == 'amount_out_of_range':
-            return env._("Tamara does not accept this amount for a payment plan.")
-        if kind == 'timed_out':
-            return env._("The payment session timed out.")
-        if kind == 'too_many_attempts':
-            return env._("Too many attempts: please try again later.")
-        if kind == 'unavailable':
-            return env._("Tamara is not available for this shop at the moment.")
-        if kind == 'technical':
-            return env._(
+        messages = {
+            'canceled': env._("You canceled the payment on Tamara's page."),
+            'declined': env._("Tamara declined the payment."),
+            'amount_out_of_range': env._("Tamara does not accept this amount for a payment plan."),
+            'timed_out': env._("The payment session timed out."),
+            'too_many_attempts': env._("Too many attempts: please try again later."),
+            'unavailable': env._("Tamara is not available for this shop at the moment."),
+            'technical': env._(
                 "Amazon Payment Services could not process the payment at the moment: please try "
                 "again later."
-            )
+            ),
+        }
+        if kind := aps_status.get_shopper_message_kind(response_code):
+            return messages[kind]
         detail = f"{response_message or '-'}, {response_code or '-'}"
         return env._("The payment was refused (%(detail)s).", detail=detail)
 

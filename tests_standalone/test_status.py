@@ -25,6 +25,23 @@ def test_status_mapping(status, response_code, state):
     assert aps_status.map_status(status, response_code) == state
 
 
+@pytest.mark.parametrize('response_code, kind', [
+    ('00072', 'canceled'),
+    ('01072', 'canceled'),
+    ('13666', 'declined'),
+    ('13785', 'declined'),
+    ('00084', 'amount_out_of_range'),
+    ('00778', 'timed_out'),
+    ('00039', 'unavailable'),
+    ('00006', 'technical'),
+    ('00017', None),  # No message of its own: APS' text is the detail.
+    ('', None),
+    (None, None),
+])
+def test_shopper_message_kind(response_code, kind):
+    assert aps_status.get_shopper_message_kind(response_code) == kind
+
+
 @pytest.mark.parametrize('current, target, allowed', [
     ('draft', 'done', True),
     ('pending', 'done', True),
