@@ -1,10 +1,6 @@
-"""pytest plugin (pyproject.toml loads it): the Odoo-free suites import the addon's pure modules
-without running the addon's ``__init__.py``, which imports ``odoo``.
-
-The repository root is the addon. pytest imports the ``__init__.py`` of every package between its
-rootdir and a test, and the tests import ``payment_aps_tamara.<pure module>``; both find this bare
-package instead, whose path is the repository root.
-"""
+"""pytest plugin (see pyproject.toml): the repository root is the addon, whose ``__init__.py`` imports
+``odoo``. pytest imports the ``__init__.py`` of the packages above a test, and the Odoo-free tests import
+``payment_aps_tamara.<pure module>``: both get this bare package instead, with the root as its path."""
 import importlib.machinery
 import sys
 import types

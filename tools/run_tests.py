@@ -1,13 +1,12 @@
-"""tools/test: every test of payment_aps_tamara (README, "Tests"); `tools/test --help`.
+"""tools/test: every test of payment_aps_tamara, and the linters (README, "Tests").
 
-1. Without Odoo: pytest (configured in pyproject.toml), ruff and pylint-odoo.
-2. On each supported Odoo series found: Odoo's own runner installs website_sale, payment_aps and this
-   module in a new database and runs the module's tests; then tests_multiprocess/, if present, with
-   pytest against that database. A skipped test of this module fails the run, and so does an ERROR
-   in the log or a WARNING of this module's loggers that no test muted.
-The last line is "N passed, N failed"; the exit status is 1 when anything failed.
+Without Odoo: pytest (pyproject.toml), ruff, pylint-odoo. Then on each supported Odoo series found, Odoo's
+own runner installs website_sale, payment_aps and the module in a new database and runs the module's tests,
+and tests_multiprocess/ runs against that database. A skipped test of the module fails the run, and so does an
+ERROR in the log or an unmuted WARNING of the module's loggers. The last line is "N passed, N failed".
 """
 import argparse
+import getpass
 import os
 import re
 import secrets
@@ -38,7 +37,7 @@ def say(text):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog='tools/test', description=__doc__,
+    parser = argparse.ArgumentParser(prog='tools/test', description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--odoo', action='append', metavar='DIR',
                         help=f"an Odoo source tree (repeatable; default: $ODOO_PATH, else {', '.join(ODOO_DIRS)})")
@@ -49,7 +48,10 @@ def parse_args(argv):
     parser.add_argument('--odoo-only', action='store_true', help='only the Odoo part')
     parser.add_argument('--which-odoo', action='store_true', help=argparse.SUPPRESS)  # for tools/demo
     parser.add_argument('pytest_args', nargs='*', help='for the Odoo-free pytest, after --')
-    return parser.parse_known_args(argv)[0]
+    args, unknown = parser.parse_known_args(argv)  # tools/demo passes its own arguments with --which-odoo
+    if unknown and not args.which_odoo:
+        parser.error(f'unrecognized arguments: {" ".join(unknown)}')
+    return args
 
 
 def find_odoo(args):
@@ -72,10 +74,10 @@ def provision(*odoo):
 
 
 def pytest(python, name, *args, env=None):
-    """(passed, failed) of a pytest run: a skipped test, an error or an exit status 2+ is a failure."""
+    """(passed, failed) of a pytest run; a skipped test is a failure, and so is a failed run with no result."""
     junit = ARTIFACTS / f'junit-{name}.xml'
     junit.unlink(missing_ok=True)
-    say(f'pytest {" ".join(args)}')
+    say(' '.join(['pytest', *args]))
     rc = subprocess.call([python, '-m', 'pytest', f'--junitxml={junit}', *args], cwd=REPO, env=env)
     try:
         suite = ET.parse(junit).getroot().find('testsuite')
@@ -122,7 +124,8 @@ def write_odoo_conf(root, db):
         free.bind(('127.0.0.1', 0))
         port = free.getsockname()[1]
     addons = ','.join(str(path) for path in (root / 'addons', root / 'odoo' / 'addons', run_dir / 'addons'))
-    pg = {key: os.environ.get(f'PG{key.upper()}', 'False') for key in ('host', 'port', 'user', 'password')}
+    pg = {'host': os.environ.get('PGHOST', ''), 'port': os.environ.get('PGPORT', '5432'),  # '' is the local socket
+          'user': os.environ.get('PGUSER', getpass.getuser()), 'password': os.environ.get('PGPASSWORD', '')}
     (run_dir / 'odoo.conf').write_text(
         '[options]\n' + ''.join(f'db_{key} = {value}\n' for key, value in pg.items())
         + f'addons_path = {addons}\ndata_dir = {run_dir / "data"}\nhttp_interface = 127.0.0.1\n'
@@ -170,11 +173,13 @@ def odoo_series(args, series, root, rows):
         try:
             rc = odoo.wait(ODOO_TIMEOUT)
         except subprocess.TimeoutExpired:
-            os.killpg(odoo.pid, signal.SIGKILL)
             rc = f'killed after {ODOO_TIMEOUT}s'
+        finally:  # also when this run is interrupted: Odoo and its browsers go with it
+            if odoo.poll() is None:
+                os.killpg(odoo.pid, signal.SIGKILL)
     run, failed, skipped, started, problems = check_odoo_log(log.read_text(errors='replace'))
     problems += [f'odoo-bin exited with {rc}'] * (rc != 0 and not failed)
-    problems += [f'no test of {MODULE} ran'] * (not started)
+    problems += [f'no test of {MODULE} ran (is it installable? see {log})'] * (not started)
     for problem in problems:
         print(problem[:4000], flush=True)
     rows.append((f'{label} {tags}', max(run - failed - skipped, 0), failed + len(problems)))
@@ -190,6 +195,7 @@ def odoo_series(args, series, root, rows):
 
 
 def main(argv):
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     args = parse_args(argv)
     rows, not_run = [], []
     found, looked = find_odoo(args)
