@@ -44,7 +44,7 @@ def main(argv=None):
     try:
         merchants = merchants_from(args)
     except (OSError, ValueError) as error:
-        print(f'aps_sandbox: {error}', file=sys.stderr)
+        logging.error('aps_sandbox: %s', error)
         return 2
     sandbox = Sandbox(args.db, merchants, args.host, args.port)
 

@@ -8,9 +8,23 @@ import json
 import time
 
 from . import notifications, reply
-from .codes import (ApsError, Result, AUTHORIZED, CAPTURE_FAILED, CAPTURE_OK, CHECK_FAILED, CHECK_OK,
-                    INVALID_REQUEST, PENDING, PENDING_MESSAGE, PURCHASE_OK, REFUND_FAILED, REFUND_OK,
-                    VOID_FAILED, VOID_OK)
+from .codes import (
+    AUTHORIZED,
+    CAPTURE_FAILED,
+    CAPTURE_OK,
+    CHECK_FAILED,
+    CHECK_OK,
+    INVALID_REQUEST,
+    PENDING,
+    PENDING_MESSAGE,
+    PURCHASE_OK,
+    REFUND_FAILED,
+    REFUND_OK,
+    VOID_FAILED,
+    VOID_OK,
+    ApsError,
+    Result,
+)
 from .signing import sign, signed, verify
 from .validation import API_COMMANDS, check_currency_language, check_formats, check_names
 

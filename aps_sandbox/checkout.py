@@ -10,11 +10,9 @@ import secrets
 import time
 
 from . import notifications, pages, reply
-from .codes import (ApsError, Result, AUTHORIZED, INVALID_REQUEST, PENDING, PENDING_MESSAGE,
-                    PURCHASE_FAILED, PURCHASE_OK)
+from .codes import AUTHORIZED, INVALID_REQUEST, PENDING, PENDING_MESSAGE, PURCHASE_FAILED, PURCHASE_OK, ApsError, Result
 from .signing import signed, verify
-from .validation import (PAGE_OPTIONAL, PAGE_REQUIRED, check_formats, check_names, check_page_values,
-                         return_url_problem)
+from .validation import PAGE_OPTIONAL, PAGE_REQUIRED, check_formats, check_names, check_page_values, return_url_problem
 
 FAILURE_EMAILS = ('otp.failure@tamara.ai',)
 FAILURE_PHONE = '526422337'

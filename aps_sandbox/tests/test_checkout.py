@@ -2,8 +2,17 @@
 import urllib.parse
 
 from aps_sandbox.signing import verify
-from aps_sandbox.tests.helpers import (DEFERRED, SHOP, call_api, control, parse, pay,
-                                       returned_fields, start_checkout, wait_until)
+from aps_sandbox.tests.helpers import (
+    DEFERRED,
+    SHOP,
+    call_api,
+    control,
+    parse,
+    pay,
+    returned_fields,
+    start_checkout,
+    wait_until,
+)
 
 
 def test_success_returns_signed_echo_and_notifies(sandbox, session, receiver):
