@@ -10,3 +10,7 @@ from . import test_browser_widgets
 from . import test_after_payment
 from . import test_translations
 from . import test_merchant_side
+from . import test_safety_money
+from . import test_safety_hostile
+from . import test_safety_access
+from . import test_safety_fuzz
