@@ -93,6 +93,11 @@ def main():
     parser.add_argument('--concurrency', type=int, default=8)
     args = parser.parse_args()
 
+    try:
+        requests.get(args.url + '/web/login', timeout=30).raise_for_status()
+    except requests.RequestException as error:
+        print(f"{args.url} does not answer ({error}); start Odoo first.")
+        return 2
     generator = Generator(args.seed, args.reference)
     bodies = [generator.body() for _ in range(args.count)]
     statuses, by_kind, server_errors = collections.Counter(), collections.Counter(), []
@@ -115,7 +120,7 @@ def main():
             statuses[status] += 1
             by_kind[kind] += 1
             if not isinstance(status, int) or status >= 500:
-                server_errors.append((kind, route, status, body[:120]))
+                server_errors.append((kind, route, status, body[:100]))
     elapsed = time.monotonic() - started
 
     print(f"bodies tried: {len(bodies)} in {elapsed:.1f} s ({len(bodies) / elapsed:.0f}/s), "
