@@ -31,6 +31,7 @@
             'payment_aps_tamara/static/src/js/**/*',
         ],
     },
+    'post_load': 'post_load',
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',
     'license': 'LGPL-3',

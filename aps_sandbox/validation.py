@@ -1,9 +1,11 @@
 """Parameter rules of the APS Tamara paymentPage request and of the paymentApi commands.
 
-Lengths and allowed special characters follow the APS Tamara API page (seed table) and
-aps-api.md §2.3/§8.  "Alphanumeric" identifiers are ASCII only; free-text fields
-(order_description, customer_name, merchant_extra*) also accept non-ASCII letters, e.g.
-Arabic, which APS does not document either way.
+Lengths and allowed special characters follow APS' Tamara API page
+(https://paymentservices.amazon.com/docs/api/payment-methods/tamara): "alphanumeric" and
+"alpha" mean ASCII letters (and digits). One leniency is kept on purpose: ``order_description``
+also accepts non-ASCII letters and digits (e.g. Arabic), which APS documents neither way; the
+module itself sends ASCII only. The differences from the module's rules (``aps/const.py``) are
+pinned by ``tests_standalone/test_sandbox_rules.py``.
 """
 import dataclasses
 import json
@@ -53,12 +55,12 @@ FIELD_RULES = {
     'phone_number': Rule(19, **NUMERIC, specials='+-() '),
     'payment_option': Rule(10, **ALPHA),
     'order_description': Rule(150, specials="'/._-#:$ ", unicode=True),
-    'customer_name': Rule(40, **ALPHA, specials="_\\/-.' ", unicode=True),
+    'customer_name': Rule(40, **ALPHA, specials="_\\/-.' "),
     'customer_ip': Rule(45, specials='.:'),
     'convenience_fee': Rule(10, **NUMERIC),
     'settlement_reference': Rule(22, specials='-_.'),
-    'merchant_extra': Rule(999, specials=EXTRA_SPECIALS, unicode=True),
-    **{f'merchant_extra{i}': Rule(250, specials=EXTRA_SPECIALS, unicode=True) for i in range(1, 6)},
+    'merchant_extra': Rule(999, specials=EXTRA_SPECIALS),
+    **{f'merchant_extra{i}': Rule(250, specials=EXTRA_SPECIALS) for i in range(1, 6)},
     'return_url': Rule(400, specials='$!=?#&-_/:.'),
     'order_metadata': Rule(4000, specials='', unicode=True),
     'fort_id': Rule(20, **NUMERIC),

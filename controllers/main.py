@@ -9,15 +9,11 @@ from odoo import http
 from odoo.exceptions import ValidationError
 from odoo.http import request
 
-from odoo.addons.payment_aps_tamara import const, utils
+from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import redact, signing
 
 
 _logger = logging.getLogger(__name__)
-
-# The HTTP access log prints query strings; a return by GET carries APS' echo of the access code.
-_access_logger = logging.getLogger('werkzeug')
-if not any(type(f).__name__ == utils.SecretQueryFilter.__name__ for f in _access_logger.filters):
-    _access_logger.addFilter(utils.SecretQueryFilter())
 
 
 class APSTamaraController(http.Controller):
@@ -40,7 +36,7 @@ class APSTamaraController(http.Controller):
         """
         _logger.info(
             "Handling redirection from APS (Tamara) with data:\n%s",
-            pprint.pformat(utils.redact(data)),
+            pprint.pformat(redact.redact(data)),
         )
         self._aps_tamara_handle_message(data)
         return request.redirect('/payment/status')
@@ -67,7 +63,7 @@ class APSTamaraController(http.Controller):
                 return request.make_response('', status=BadRequest.code)
         _logger.info(
             "Notification received from APS (Tamara) with data:\n%s",
-            pprint.pformat(utils.redact(data) if isinstance(data, dict) else data),
+            pprint.pformat(redact.redact(data) if isinstance(data, dict) else data),
         )
         try:
             self._aps_tamara_handle_message(data, channel='webhook')
@@ -77,8 +73,7 @@ class APSTamaraController(http.Controller):
             return request.make_response('', status=error.code)
         return request.make_response('')
 
-    @staticmethod
-    def _aps_tamara_handle_message(data, channel='return'):
+    def _aps_tamara_handle_message(self, data, channel='return'):
         """ Check a message from APS, apply it to its transaction and record it.
 
         A message about a transaction of Odoo's own APS (cards) provider, which shares the APS
@@ -101,14 +96,14 @@ class APSTamaraController(http.Controller):
                 note="no merchant reference",
             )
             raise BadRequest()
-        data = utils.normalize_notification(data)
+        data = signing.normalize_message(data)
         try:
             tx_sudo = request.env['payment.transaction'].sudo()._get_tx_from_notification_data(
                 const.PROVIDER_CODE, data
             )
         except ValidationError:
-            if aps_tx_sudo := APSTamaraController._aps_tamara_get_core_aps_tx(data):
-                APSTamaraController._aps_tamara_hand_over(data, aps_tx_sudo, channel)
+            if aps_tx_sudo := self._aps_tamara_get_core_aps_tx(data):
+                self._aps_tamara_hand_over(data, aps_tx_sudo, channel)
                 return
             _logger.warning(
                 "Received an APS (Tamara) message for unknown reference %s.",
@@ -119,13 +114,12 @@ class APSTamaraController(http.Controller):
                 provider=provider_model._aps_tamara_find_provider(data),
             )
             raise NotFound()
-        APSTamaraController._aps_tamara_apply(
-            data, tx_sudo, const.PROVIDER_CODE, APSTamaraController._verify_notification_signature,
+        self._aps_tamara_apply(
+            data, tx_sudo, const.PROVIDER_CODE, self._verify_notification_signature,
             channel,
         )
 
-    @staticmethod
-    def _aps_tamara_apply(data, tx_sudo, provider_code, verify_signature, channel,
+    def _aps_tamara_apply(self, data, tx_sudo, provider_code, verify_signature, channel,
                           outcome='accepted'):
         """ Check the signature of a message, apply it to its transaction and record it.
 
@@ -159,8 +153,7 @@ class APSTamaraController(http.Controller):
             raise BadRequest()
         log_model._aps_tamara_record(channel, outcome, tx=tx_sudo, received=data)
 
-    @staticmethod
-    def _aps_tamara_get_core_aps_tx(data):
+    def _aps_tamara_get_core_aps_tx(self, data):
         """ Return the transaction of Odoo's own APS provider (`payment_aps`, if installed) that
         the message is about, if any. """
         env = request.env
@@ -170,8 +163,7 @@ class APSTamaraController(http.Controller):
             ('reference', '=', data['merchant_reference']), ('provider_code', '=', 'aps'),
         ], limit=1) or None
 
-    @staticmethod
-    def _aps_tamara_hand_over(data, aps_tx_sudo, channel):
+    def _aps_tamara_hand_over(self, data, aps_tx_sudo, channel):
         """ Hand a message about a transaction of Odoo's own APS provider over to it: checked with
         that provider's own signature method and processed by it.
 
@@ -188,7 +180,7 @@ class APSTamaraController(http.Controller):
             "Handing the APS message about %s over to the Amazon Payment Services provider.",
             aps_tx_sudo.reference,
         )
-        APSTamaraController._aps_tamara_apply(
+        self._aps_tamara_apply(
             data, aps_tx_sudo, 'aps', APSController._verify_notification_signature, channel,
             outcome='forwarded',
         )

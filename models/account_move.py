@@ -34,10 +34,6 @@ class AccountMove(models.Model):
             self.amount_residual, payment.amount_available_for_refund,
             tx_sudo._aps_tamara_get_refundable_amount(),
         )
-        return dict(payment.action_refund_wizard(), context={
-            'active_model': 'account.payment',
-            'active_id': payment.id,
-            'active_ids': payment.ids,
-            'default_amount_to_refund': amount,
-            'aps_tamara_credit_note_id': self.id,
-        })
+        return tx_sudo._aps_tamara_get_refund_wizard_action(
+            default_amount_to_refund=amount, aps_tamara_credit_note_id=self.id,
+        )

@@ -7,7 +7,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from odoo.addons.payment_aps_tamara import const, utils
+from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import redact
 
 
 _logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class PaymentAPSTamaraLog(models.Model):
     def _aps_tamara_dump(self, params):
         """ Render parameters as readable JSON, secrets masked. """
         return json.dumps(
-            utils.redact({str(k): v for k, v in params.items()}), indent=1, sort_keys=True,
+            redact.redact({str(k): v for k, v in params.items()}), indent=1, sort_keys=True,
             ensure_ascii=False, default=str,
         )
 

@@ -31,14 +31,6 @@ class SaleOrder(models.Model):
                 raise UserError(message + " " + _(
                     "The payment is still being recorded: try again in a few minutes."
                 ))
-            action = dict(
-                payment.action_refund_wizard(),
-                views=[(False, 'form')],
-                context={
-                    'active_model': 'account.payment',
-                    'active_id': payment.id,
-                    'active_ids': payment.ids,
-                },
-            )
+            action = dict(tx_sudo._aps_tamara_get_refund_wizard_action(), views=[(False, 'form')])
             raise RedirectWarning(message, action, _("Refund the Payment"))
         return super()._action_cancel()

@@ -5,13 +5,16 @@ import hashlib
 from odoo.fields import Command
 
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
-from odoo.addons.payment_aps_tamara import utils
+from odoo.addons.payment_aps_tamara.aps import signing
 
 
 # The loggers that tests mute around the warnings they provoke on purpose.
 PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
-TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_transaction'
-TAMARA_PROVIDER_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider'
+TAMARA_TX_LOGGERS = tuple(f'odoo.addons.payment_aps_tamara.models.{name}' for name in (
+    'payment_transaction', 'payment_transaction_processing', 'payment_transaction_operations',
+    'payment_transaction_reconciliation',
+))
+TAMARA_API_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider_api'
 CONTROLLER_LOGGER = 'odoo.addons.payment_aps_tamara.controllers.main'
 
 
@@ -123,5 +126,5 @@ class APSTamaraCommon(PaymentHttpCommon):
             'eci': 'ECOMMERCE',
         })
         answer.update(overrides)
-        answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha256')
+        answer['signature'] = signing.calculate_signature(answer, self.sha_response, 'sha256')
         return answer

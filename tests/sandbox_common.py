@@ -12,7 +12,7 @@ from lxml import html
 
 from odoo.modules.module import get_module_path
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
@@ -194,7 +194,7 @@ class APSTamaraSandboxCommon(APSTamaraCommon):
             'access_code': cls.provider.aps_tamara_access_code_test,
             'request_phrase': cls.sha_request,
             'response_phrase': cls.sha_response,
-            'sha_type': const.SHA_TYPE_LABELS[cls.provider.aps_tamara_sha_type_test],
+            'sha_type': aps_const.SHA_TYPE_LABELS[cls.provider.aps_tamara_sha_type_test],
         }
         cls.sandbox = SandboxProcess(
             merchant, cls.base_url() + APSTamaraController._webhook_url
@@ -208,7 +208,7 @@ class APSTamaraSandboxCommon(APSTamaraCommon):
         self.sandbox.configure(
             notifications='deliver', browser_return=True, notification_format='form',
             pending_delay=0.5, api_fault='none', capture='immediate',
-            sha_type=const.SHA_TYPE_LABELS[self.provider.aps_tamara_sha_type_test],
+            sha_type=aps_const.SHA_TYPE_LABELS[self.provider.aps_tamara_sha_type_test],
             request_phrase=self.sha_request, response_phrase=self.sha_response,
         )
         self.shopper = Shopper()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
@@ -38,7 +38,7 @@ WIDGET_SCRIPT_STUB = """
     };
 })();
 """
-APS_PAYMENT_PAGE = const.PAYMENT_PAGE_URLS['test']
+APS_PAYMENT_PAGE = aps_const.PAYMENT_PAGE_URLS['test']
 
 
 @tagged('post_install', '-at_install')

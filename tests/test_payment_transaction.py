@@ -11,11 +11,11 @@ from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
     PAYMENT_TX_LOGGER,
-    TAMARA_TX_LOGGER,
+    TAMARA_TX_LOGGERS,
     APSTamaraCommon,
 )
 
@@ -30,7 +30,7 @@ class TestPaymentTransaction(APSTamaraCommon):
 
         form = self._get_form_values(tx)
 
-        self.assertEqual(form['action'], const.PAYMENT_PAGE_URLS['test'])
+        self.assertEqual(form['action'], aps_const.PAYMENT_PAGE_URLS['test'])
         self.assertEqual(form['method'], 'post')
         inputs = form['inputs']
         self.assertDictEqual({k: v for k, v in inputs.items() if k != 'signature'}, {
@@ -56,7 +56,7 @@ class TestPaymentTransaction(APSTamaraCommon):
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_signature_follows_the_configured_sha_type(self):
         tx = self._create_order_transaction()
-        for sha_type, (algorithm, is_hmac) in const.SHA_TYPES.items():
+        for sha_type, (algorithm, is_hmac) in aps_const.SHA_TYPES.items():
             with self.subTest(sha_type=sha_type):
                 self.provider.aps_tamara_sha_type_test = sha_type
                 inputs = self._get_form_values(tx)['inputs']
@@ -167,7 +167,7 @@ class TestPaymentTransaction(APSTamaraCommon):
         self.assertEqual(inputs['signature'], self._sha256_signature(inputs, self.sha_request))
         self.assertEqual(tx.aps_tamara_convenience_fee, 500)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_invalid_optional_parameter_stops_the_payment(self):
         tx = self._create_order_transaction()
         with patch.object(
@@ -200,8 +200,8 @@ class TestPaymentTransaction(APSTamaraCommon):
         )
         self.provider.state = 'enabled'
         self.assertEqual(
-            self.provider._aps_tamara_get_payment_page_url(), const.PAYMENT_PAGE_URLS['enabled']
+            self.provider._aps_tamara_get_payment_page_url(), aps_const.PAYMENT_PAGE_URLS['enabled']
         )
         self.assertEqual(
-            self.provider._aps_tamara_get_api_url(), const.PAYMENT_API_URLS['enabled']
+            self.provider._aps_tamara_get_api_url(), aps_const.PAYMENT_API_URLS['enabled']
         )

@@ -6,12 +6,12 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara import utils
+from odoo.addons.payment_aps_tamara.aps import signing
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
     PAYMENT_TX_LOGGER,
-    TAMARA_TX_LOGGER,
+    TAMARA_TX_LOGGERS,
     APSTamaraCommon,
 )
 
@@ -89,13 +89,13 @@ class TestProcessingFlows(APSTamaraCommon):
     def test_signature_made_with_another_sha_type_is_refused(self):
         tx = self._create_order_transaction()
         answer = self._aps_answer(tx)
-        answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha512')
+        answer['signature'] = signing.calculate_signature(answer, self.sha_response, 'sha512')
         self.assertEqual(self._post_return(answer).status_code, 403)
         self.provider.aps_tamara_sha_type_test = 'sha512'
         self.assertEqual(self._post_return(answer).status_code, 200)
         self.assertEqual(tx.state, 'done')
 
-    @mute_logger(TAMARA_TX_LOGGER, PAYMENT_TX_LOGGER)
+    @mute_logger(*TAMARA_TX_LOGGERS, PAYMENT_TX_LOGGER)
     def test_signed_answer_for_another_amount_or_currency_does_not_pay(self):
         for index, overrides in enumerate(({'amount': '100'}, {'currency': 'AED'})):
             with self.subTest(**overrides):
@@ -112,7 +112,7 @@ class TestProcessingFlows(APSTamaraCommon):
         answer = self._aps_answer(tx)
         tx.aps_tamara_convenience_fee = 500
         answer['amount'] = str(int(answer['amount']) + 500)
-        answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha256')
+        answer['signature'] = signing.calculate_signature(answer, self.sha_response, 'sha256')
         self._post_return(answer)
         self.assertEqual(tx.state, 'done')
 
@@ -126,7 +126,7 @@ class TestProcessingFlows(APSTamaraCommon):
         self.assertEqual(tx.state, 'cancel')
         self.assertEqual(tx.state_message, 'Transaction has been cancelled by the consumer')
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_decline_shows_aps_message(self):
         tx = self._create_order_transaction()
         self._post_return(self._aps_answer(
@@ -170,7 +170,7 @@ class TestProcessingFlows(APSTamaraCommon):
         # JSON notifications may carry numbers; APS signs them as their plain text.
         answer['amount'] = int(answer['amount'])
         answer['status'] = 14
-        answer['signature'] = utils.calculate_signature(answer, self.sha_response, 'sha256')
+        answer['signature'] = signing.calculate_signature(answer, self.sha_response, 'sha256')
         response = self._make_json_request(self.webhook_url, data=answer)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(tx.state, 'done')
@@ -195,7 +195,7 @@ class TestProcessingFlows(APSTamaraCommon):
         self.assertEqual(len(tx.sale_order_ids.message_ids), messages)
         self.assertEqual(tx.sale_order_ids.state, 'sale')
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_final_state_never_goes_back(self):
         tx = self._create_order_transaction()
         pending = self._aps_answer(tx, status='19', response_code='19000')
@@ -223,17 +223,17 @@ class TestProcessingFlows(APSTamaraCommon):
     def test_forged_notification_gets_403_and_changes_nothing(self):
         tx = self._create_order_transaction()
         forged = self._aps_answer(tx)
-        forged['signature'] = utils.calculate_signature(forged, 'not-the-phrase', 'sha256')
+        forged['signature'] = signing.calculate_signature(forged, 'not-the-phrase', 'sha256')
         response = self._make_json_request(self.webhook_url, data=forged)
         self.assertEqual(response.status_code, 403)
         self._assert_untouched(tx, tx.sale_order_ids)
 
-    @mute_logger(CONTROLLER_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(CONTROLLER_LOGGER, *TAMARA_TX_LOGGERS)
     def test_malformed_notifications_get_a_4xx_never_a_500(self):
         tx = self._create_order_transaction()
         no_status = self._aps_answer(tx)
         del no_status['status']
-        no_status['signature'] = utils.calculate_signature(no_status, self.sha_response, 'sha256')
+        no_status['signature'] = signing.calculate_signature(no_status, self.sha_response, 'sha256')
         unknown = self._aps_answer(tx, merchant_reference='S99999')
         cases = (
             ('not json', {'data': '{"merchant_reference": ', 'headers': {
@@ -249,7 +249,7 @@ class TestProcessingFlows(APSTamaraCommon):
                 self.assertEqual(response.status_code, expected_status)
         self._assert_untouched(tx, tx.sale_order_ids)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refund_notification_leaves_the_payment_alone(self):
         tx = self._create_order_transaction()
         self._make_http_post_request(self.webhook_url, data=self._aps_answer(tx))

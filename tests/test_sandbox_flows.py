@@ -5,8 +5,8 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara import const
-from odoo.addons.payment_aps_tamara.tests.common import PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
+from odoo.addons.payment_aps_tamara.tests.common import PAYMENT_TX_LOGGER, TAMARA_TX_LOGGERS
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
 
 
@@ -38,7 +38,7 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
         self.assertEqual(deliveries[0]['attempt_log'][-1]['http_status'], 200)
         self._assert_paid_once(tx)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_decline_shows_aps_message(self):
         tx, form = self._start_payment()
         aps_page = self.shopper.pay(form, email='otp.failure@tamara.ai')
@@ -84,7 +84,7 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
         self.assertEqual([d['attempt_log'][-1]['http_status'] for d in deliveries], [200, 200])
         self._assert_paid_once(tx)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_reordered_notifications_never_undo_the_payment(self):
         self.sandbox.configure(notifications='reorder', browser_return=False)
         tx, form = self._start_payment()
@@ -107,7 +107,7 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_each_sha_type(self):
-        for sha_type, label in const.SHA_TYPE_LABELS.items():
+        for sha_type, label in aps_const.SHA_TYPE_LABELS.items():
             with self.subTest(sha_type=label):
                 self.provider.aps_tamara_sha_type_test = sha_type
                 self.sandbox.configure(sha_type=label)
@@ -125,7 +125,7 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
         self.assertEqual(deliveries[0]['format'], 'json')
         self._assert_paid_once(tx)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_request_refused_by_aps_shows_its_message(self):
         self.sandbox.configure(request_phrase='another-phrase')
         tx, form = self._start_payment()

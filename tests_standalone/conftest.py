@@ -1,12 +1,12 @@
 """Bootstrap for the Odoo-free tests of payment_aps_tamara.
 
 The repository root *is* the addon, and its ``__init__.py`` imports ``odoo``.
-The standalone tests only exercise the Odoo-free modules (``const.py``,
-``utils.py``), so we register a bare package module named
+The standalone tests only exercise the Odoo-free package ``aps/`` (and the
+sandbox's rules), so we register a bare package module named
 ``payment_aps_tamara`` whose ``__path__`` points at the repository root.
-``import payment_aps_tamara.utils`` then loads ``utils.py`` (and its relative
-imports such as ``from . import const``) without ever executing the addon's
-``__init__.py``.
+``import payment_aps_tamara.aps.signing`` then loads ``aps/signing.py`` (and its
+relative imports such as ``from . import const``) without ever executing the
+addon's ``__init__.py``.
 
 NB: this directory must NOT contain an ``__init__.py``: the repository root
 has one (the addon's), so pytest would otherwise import the tests as a

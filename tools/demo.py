@@ -2,7 +2,8 @@
 
 Starts, on this machine: the local APS sandbox (aps_sandbox/) and Odoo 18 on a database with
 website_sale (demo products), this module, a company in Saudi Arabia selling in SAR (and in AED to
-the UAE), and the Tamara provider in test mode pointed at the sandbox. Stop with Ctrl-C.
+the UAE), the website in English and Arabic, and the Tamara provider in test mode pointed at the
+sandbox. Stop with Ctrl-C.
 """
 import argparse
 import os
@@ -121,6 +122,7 @@ def main(argv=None):
         wait_for(f"{sandbox_url}/_sandbox/merchants", sandbox, "the APS sandbox")
         wait_for(f"{shop_url}/web/login", odoo, "Odoo")
         print(f"\n  shop:        {shop_url}/shop   (log in as admin / admin, or shop as a guest)\n"
+              f"  in Arabic:   {shop_url}/ar/shop\n"
               f"  backend:     {shop_url}/odoo/action-payment.action_payment_provider\n"
               f"  APS sandbox: {sandbox_url}/   (payments and notification deliveries)\n"
               "  Tamara test identity: otp.success@tamara.ai / 500000001 "

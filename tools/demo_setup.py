@@ -1,8 +1,8 @@
 """Set up the demo shop; run inside `odoo-bin shell` by tools/demo (`env` is Odoo's).
 
-A company in Saudi Arabia selling in SAR (and in AED to the UAE), the Tamara provider in test mode
-pointed at the local APS sandbox and published, and a demo shopper with a Saudi mobile number.
-Safe to run again: it updates what exists.
+A company in Saudi Arabia selling in SAR (and in AED to the UAE), the website in English and
+Arabic, the Tamara provider in test mode pointed at the local APS sandbox and published, and a demo
+shopper with a Saudi mobile number. Safe to run again: it updates what exists.
 """
 import os
 
@@ -59,11 +59,17 @@ for currency, units_per_company_unit in ((sar, 3.75), (aed, 3.6725)):
 
 # SAR first: visitors whose country is unknown shop in SAR; Emirati customers in AED.
 pricelist_sar = _pricelist("Saudi Arabia (SAR)", sar, _country_group("Saudi Arabia", saudi_arabia), 1)
-_pricelist("United Arab Emirates (AED)", aed, _country_group("United Arab Emirates", uae), 2)
+pricelist_aed = _pricelist("United Arab Emirates (AED)", aed, _country_group("United Arab Emirates", uae), 2)
 env['product.pricelist'].search([('id', '!=', pricelist_sar.id), ('currency_id', 'not in', (sar | aed).ids)]).write({
     'sequence': 50,
 })
 website.write({'add_to_cart_action': 'go_to_cart'})
+
+# Arabic on the website (/ar/shop), with the translations of every installed module.
+arabic = env['res.lang']._activate_lang('ar_001')
+if arabic not in website.language_ids:
+    env['ir.module.module'].search([('state', '=', 'installed')])._update_translations(['ar_001'])
+    website.language_ids |= arabic
 
 provider = env.ref('payment_aps_tamara.payment_provider_aps_tamara')
 identifier, access_code, request_phrase, response_phrase, sha_label = MERCHANT
@@ -90,4 +96,6 @@ env.ref('base.partner_admin').write({
     'property_product_pricelist': pricelist_sar.id,
 })
 env.cr.commit()
-print(f"demo: provider {provider.name} ({provider.state}) -> {SANDBOX_URL}")
+print(f"demo: provider {provider.name} ({provider.state}) -> {SANDBOX_URL}; pricelists "
+      f"{pricelist_sar.name} and {pricelist_aed.name}; website languages "
+      f"{', '.join(website.language_ids.mapped('code'))}")

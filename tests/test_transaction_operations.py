@@ -1,85 +1,27 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-import time
 from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-
 from odoo.exceptions import RedirectWarning, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara import const
-from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
+from odoo.addons.payment_aps_tamara.tests.after_payment_common import APSTamaraAfterPaymentCommon
 from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
     PAYMENT_TX_LOGGER,
-    TAMARA_PROVIDER_LOGGER,
-    TAMARA_TX_LOGGER,
+    TAMARA_API_LOGGER,
+    TAMARA_TX_LOGGERS,
 )
-from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
 
 
 @tagged('post_install', '-at_install')
-class TestAfterPayment(APSTamaraSandboxCommon):
-    """ Refunds, deferred capture and reconciliation, against the local APS sandbox over HTTP. """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.enable_post_process_patcher = False  # Refunds are made from the recorded payment.
-        # Payments are recorded in a bank journal, from which the merchant refunds them.
-        cls.provider.journal_id = cls.env['account.journal'].search([
-            *cls.env['account.journal']._check_company_domain(cls.provider.company_id),
-            ('type', '=', 'bank'),
-        ], limit=1)
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox.configure(api_fault='none', capture='immediate')
-        self.provider.write({
-            'aps_tamara_capture_immediately': True,
-            'aps_tamara_check_after': 0,
-            'aps_tamara_abandon_after': 24,
-        })
-
-    def _pay(self, deliveries=1, **values):
-        """ Pay an order through the sandbox, shopper coming back; return the settled payment. """
-        tx, form = self._start_payment(**values)
-        self.shopper.come_back(self.shopper.pay(form))
-        self._settle(tx, deliveries)
-        return tx
-
-    def _after_api_call(self, tx, deliveries):
-        """ Let the sandbox deliver its notifications about the payment (the HTTP workers share
-        this test's cursor: nothing may use it meanwhile), then read what they wrote. """
-        self.env.flush_all()
-        self._settle(tx, deliveries)
-
-    def _refunds(self, tx):
-        return tx.child_transaction_ids.filtered(lambda t: t.operation == 'refund')
-
-    def _aps_operations(self, tx, command):
-        return [op for op in self.sandbox.transaction(tx.reference)['operations']
-                if op['command'] == command]
-
-    def _send_to_sandbox(self, tx, payload):
-        """ Send an operation to APS as another system (its back office) would. """
-        answer = self.provider._aps_tamara_make_request(payload)
-        self.assertEqual(answer['response_code'], '06000')
-        return answer
-
-    def _last_notification(self, tx):
-        return self.sandbox.transaction(tx.reference)['deliveries'][-1]['payload']
-
-    def _post_notification(self, payload):
-        self.env.flush_all()
-        return self._make_http_post_request(
-            self._build_url(APSTamaraController._webhook_url), data=payload
-        )
-
-    # === REFUNDS === #
+class TestTransactionOperations(APSTamaraAfterPaymentCommon):
+    """ Refunds, deferred capture and void, against the local APS sandbox over HTTP. """
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_refund_part_then_the_rest_from_the_payment(self):
@@ -124,7 +66,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertFalse(self._refunds(tx))
         self.assertFalse(self._aps_operations(tx, 'REFUND'))
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refused_refund_shows_aps_message(self):
         tx = self._pay()
         # The whole payment was refunded in APS' back office, and its notification was lost.
@@ -140,11 +82,11 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertIn('Operation amount exceeds captured amount', refund.state_message)
         self.assertEqual(tx.state, 'done', "A refused refund leaves the payment as it is.")
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_timeout_then_retry_refunds_once(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop', api_fault='timeout:2')
-        with patch.object(const, 'API_READ_TIMEOUT', 1):
+        with patch.object(aps_const, 'API_READ_TIMEOUT', 1):
             tx.action_refund(amount_to_refund=100.0)
         refund = self._refunds(tx)
         self.assertEqual(refund.state, 'draft', "Nobody knows whether APS refunded.")
@@ -163,13 +105,8 @@ class TestAfterPayment(APSTamaraSandboxCommon):
             {refund.reference},
         )
 
-    def _wait_for_refunded(self, tx, amount, timeout=10):
-        deadline = time.monotonic() + timeout
-        while self.sandbox.transaction(tx.reference)['refunded_amount'] != amount:
-            self.assertLess(time.monotonic(), deadline, "APS never made the refund.")
-            time.sleep(0.1)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_with_aps_down_or_unverifiable_answer_stays_in_progress(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop')
@@ -188,7 +125,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(self._refunds(tx).mapped('state'), ['done', 'done'])
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_result_arriving_later_by_notification_is_applied_once(self):
         tx = self._pay()
         self.sandbox.configure(api_fault='bad_signature', notifications='delay:1')
@@ -206,7 +143,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(refund.state, 'done')
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 7500)
 
-    @mute_logger(PAYMENT_TX_LOGGER, CONTROLLER_LOGGER, TAMARA_TX_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, CONTROLLER_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refund_notification_before_the_api_answer(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop')
@@ -232,7 +169,7 @@ class TestAfterPayment(APSTamaraSandboxCommon):
         self.assertEqual(refund.state, 'done')
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER, CONTROLLER_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS, CONTROLLER_LOGGER)
     def test_back_office_refund_is_recorded_once(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop')
@@ -348,83 +285,6 @@ class TestAfterPayment(APSTamaraSandboxCommon):
             self.sandbox.transaction(tx.reference)['refunded_amount'],
             round(credit_note.amount_total * 100),
         )
-
-    # === RECONCILIATION === #
-
-    @mute_logger(PAYMENT_TX_LOGGER)
-    def test_lost_return_and_notifications_end_as_a_confirmed_order(self):
-        self.sandbox.configure(notifications='drop', browser_return=False)
-        self.provider.aps_tamara_abandon_after = 0  # A paid one is never canceled.
-        tx, form = self._start_payment()
-        self.shopper.pay(form)
-        self.assertEqual(tx.state, 'draft')
-
-        self.env['payment.transaction']._cron_aps_tamara_reconcile()
-        self.assertEqual(tx.state, 'done')
-        self.assertEqual(tx.provider_reference, self.sandbox.transaction(tx.reference)['fort_id'])
-        self.assertEqual(tx.sale_order_ids.state, 'sale')
-
-        last_check = tx.aps_tamara_checked_at
-        self.env['payment.transaction']._cron_aps_tamara_reconcile()
-        self.assertEqual(tx.aps_tamara_checked_at, last_check, "A settled payment is not checked.")
-        self.assertEqual(tx.state, 'done')
-
-    @mute_logger(PAYMENT_TX_LOGGER)
-    def test_merchant_checks_a_payment_with_aps_without_waiting(self):
-        self.sandbox.configure(notifications='drop', browser_return=False)
-        self.provider.aps_tamara_check_after = 60
-        tx, form = self._start_payment()
-        self.shopper.pay(form)
-        self.env['payment.transaction']._cron_aps_tamara_reconcile()
-        self.assertEqual(tx.state, 'draft', "Not before the provider's delay.")
-        tx.action_aps_tamara_check_status()
-        self.assertEqual(tx.state, 'done')
-        self.assertEqual(tx.sale_order_ids.state, 'sale')
-
-    @mute_logger(PAYMENT_TX_LOGGER)
-    def test_abandoned_checkout_is_canceled_after_the_delay(self):
-        self.sandbox.configure(notifications='drop')
-        abandoned, form = self._start_payment()
-        self.shopper.session.post(form['action'], data=form['inputs'], timeout=15)  # Tamara's page.
-        never_sent = self._create_order_transaction()
-        self._get_form_values(never_sent)  # Redirected, but APS never saw it.
-
-        self.env['payment.transaction']._cron_aps_tamara_reconcile()
-        self.assertEqual((abandoned.state, never_sent.state), ('draft', 'draft'), "Not yet.")
-
-        self.provider.aps_tamara_abandon_after = 0
-        self.env['payment.transaction']._cron_aps_tamara_reconcile()
-        self.assertEqual((abandoned.state, never_sent.state), ('cancel', 'cancel'))
-
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER, TAMARA_TX_LOGGER)
-    def test_reconciliation_when_aps_fails_changes_nothing(self):
-        self.sandbox.configure(notifications='drop', browser_return=False)
-        self.provider.aps_tamara_abandon_after = 0
-        tx, form = self._start_payment()
-        self.shopper.pay(form)
-        for fault in ('http_500', 'bad_signature'):
-            with self.subTest(fault=fault):
-                tx.aps_tamara_checked_at = False
-                self.sandbox.configure(api_fault=fault)
-                self.env['payment.transaction']._cron_aps_tamara_reconcile()
-                self.assertTrue(tx.aps_tamara_checked_at, "APS was asked.")
-                self.assertEqual(tx.state, 'draft')
-        self.sandbox.configure(api_fault='none')
-        self.env['payment.transaction']._cron_aps_tamara_reconcile()
-        self.assertEqual(tx.state, 'done')
-
-    def test_reconciliation_batches_are_bounded_and_fair(self):
-        self.env['payment.transaction'].search([]).aps_tamara_redirected_at = False  # Only ours.
-        first, _form = self._start_payment()
-        second, _form = self._start_payment()
-        Transaction = type(self.env['payment.transaction'])
-        with patch.object(Transaction, '_aps_tamara_reconcile', autospec=True) as reconcile:
-            for expected in (first, second, first):
-                reconcile.reset_mock()
-                self.env['payment.transaction']._cron_aps_tamara_reconcile(limit=1)
-                self.assertEqual([call.args[0] for call in reconcile.call_args_list], [expected])
-                expected.aps_tamara_checked_at = expected.create_date  # As `_aps_tamara_reconcile`.
-                (first | second).flush_recordset()
 
     # === SALE ORDER === #
 

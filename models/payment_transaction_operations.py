@@ -1,0 +1,339 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+import logging
+
+from odoo import _, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_repr
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import status as aps_status
+
+
+_logger = logging.getLogger(__name__)
+
+
+class PaymentTransaction(models.Model):
+    """ Refund, capture and void through APS' paymentApi, and their results
+    (https://paymentservices.amazon.com/docs/api/managing-payments/refund). """
+    _inherit = 'payment.transaction'
+
+    def _aps_tamara_get_refundable_amount(self):
+        """ Return what is left to refund of the payment: its amount less the refunds done or in
+        progress and the parts voided.
+
+        :return: The amount, in the payment's currency.
+        :rtype: float
+        """
+        self.ensure_one()
+        children = self.child_transaction_ids
+        refunded = sum(-tx.amount for tx in children.filtered(
+            lambda tx: tx.operation == 'refund' and tx.state not in ('cancel', 'error')
+        ))
+        voided = sum(tx.amount for tx in children.filtered(
+            lambda tx: tx.operation != 'refund' and tx.state == 'cancel'
+        ))
+        return self.currency_id.round(self.amount - voided - refunded)
+
+    def _aps_tamara_filter_refundable_payments(self):
+        """ Return those of the transactions that are Tamara payments with money left to refund.
+        """
+        return self.filtered(lambda tx: (
+            tx.provider_code == const.PROVIDER_CODE and tx.state == 'done'
+            and tx.operation != 'refund' and not tx.source_transaction_id
+            and tx.currency_id.compare_amounts(tx._aps_tamara_get_refundable_amount(), 0) > 0
+        ))
+
+    def _aps_tamara_get_refund_wizard_action(self, **context):
+        """ Return the action opening the refund wizard of the payment's `account.payment`.
+
+        :param dict context: Keys added to the wizard's context (default amount, credit note...).
+        :return: The window action.
+        :rtype: dict
+        """
+        self.ensure_one()
+        payment = self.payment_id
+        return dict(payment.action_refund_wizard(), context={
+            'active_model': 'account.payment',
+            'active_id': payment.id,
+            'active_ids': payment.ids,
+            **context,
+        })
+
+    def _send_refund_request(self, amount_to_refund=None):
+        """ Override of `payment` to refund the payment through APS' paymentApi.
+
+        The refund transaction's reference is sent as `maintenance_reference`: sending it again
+        (after a timeout, for instance) never refunds twice. A refund whose outcome is unknown
+        stays draft; APS' notification or the reconciliation settles it.
+
+        Note: self.ensure_one()
+
+        :param float amount_to_refund: The amount to refund; the whole payment by default.
+        :return: The refund transaction.
+        :rtype: recordset of `payment.transaction`
+        :raise UserError: If the amount exceeds what is left to refund; APS is not called then.
+        """
+        if self.provider_code != const.PROVIDER_CODE:
+            return super()._send_refund_request(amount_to_refund=amount_to_refund)
+
+        self._aps_tamara_lock_row(mark_changed=True)
+        amount = amount_to_refund or self.amount
+        refundable = self._aps_tamara_get_refundable_amount()
+        if self.currency_id.compare_amounts(amount, 0) <= 0 \
+                or self.currency_id.compare_amounts(amount, refundable) > 0:
+            raise UserError(_(
+                "You can refund at most %(refundable)s %(currency)s of payment %(reference)s "
+                "(refunds done or in progress included), not %(amount)s.",
+                refundable=float_repr(refundable, self.currency_id.decimal_places),
+                currency=self.currency_id.name, reference=self.reference,
+                amount=float_repr(amount, self.currency_id.decimal_places),
+            ))
+        refund_tx = super()._send_refund_request(amount_to_refund=amount)
+        refund_tx.aps_tamara_maintenance_reference = refund_tx.reference
+        # Refunded from a credit note: the refund's payment is reconciled with it.
+        credit_note = self.env['account.move'].browse(
+            self.env.context.get('aps_tamara_credit_note_id')
+        ).exists().filtered(lambda move: move.move_type == 'out_refund')
+        if credit_note and credit_note.reversed_entry_id in self.invoice_ids:
+            refund_tx.invoice_ids = credit_note
+        refund_tx._aps_tamara_send_refund()
+        return refund_tx
+
+    def _aps_tamara_send_refund(self, session=None):
+        """ Send (or send again) the REFUND of this refund transaction and apply APS' answer.
+
+        Note: self.ensure_one()
+
+        :param requests.Session session: The session of a batch, if any.
+        :return: None
+        """
+        self.ensure_one()
+        payload = self.source_transaction_id._aps_tamara_prepare_operation_payload(
+            'REFUND', amount=-self.amount,
+        )
+        payload['maintenance_reference'] = self.aps_tamara_maintenance_reference
+        try:
+            answer = self.provider_id._aps_tamara_make_request(payload, session=session)
+        except ValidationError as error:
+            # The outcome is unknown: APS may have refunded. The refund stays in progress.
+            self.state_message = error.args[0]
+            return
+        self._handle_notification_data(const.PROVIDER_CODE, answer)
+
+    def _send_capture_request(self, amount_to_capture=None):
+        """ Override of `payment` to capture an APS authorization, in full or in part.
+
+        :param float amount_to_capture: The amount to capture; the whole payment by default.
+        :return: The partial capture transaction, if any.
+        :rtype: recordset of `payment.transaction`
+        :raise UserError: If APS refuses the capture; nothing changes then.
+        """
+        child_capture_tx = super()._send_capture_request(amount_to_capture=amount_to_capture)
+        if self.provider_code != const.PROVIDER_CODE:
+            return child_capture_tx
+
+        self._aps_tamara_send_operation('CAPTURE', child_capture_tx or self)
+        return child_capture_tx
+
+    def _send_void_request(self, amount_to_void=None):
+        """ Override of `payment` to void an APS authorization.
+
+        APS voids only a whole authorization not captured yet.
+
+        :param float amount_to_void: The amount to void.
+        :return: The partial void transaction, if any.
+        :rtype: recordset of `payment.transaction`
+        :raise UserError: If APS refuses the void; nothing changes then.
+        """
+        child_void_tx = super()._send_void_request(amount_to_void=amount_to_void)
+        if self.provider_code != const.PROVIDER_CODE:
+            return child_void_tx
+
+        self._aps_tamara_send_operation('VOID_AUTHORIZATION', child_void_tx or self)
+        return child_void_tx
+
+    def _aps_tamara_prepare_operation_payload(self, command, amount=None):
+        """ Return the parameters of a maintenance command about this payment.
+
+        :param str command: REFUND, CAPTURE or VOID_AUTHORIZATION.
+        :param float amount: The amount of the operation, if it has one.
+        :return: The parameters, credentials and signature excluded.
+        :rtype: dict
+        """
+        self.ensure_one()
+        payload = {'command': command, 'merchant_reference': self.reference}
+        if amount is not None:
+            payload['amount'] = str(payment_utils.to_minor_currency_units(amount, self.currency_id))
+            payload['currency'] = self.currency_id.name
+        if self.provider_reference:
+            payload['fort_id'] = self.provider_reference
+        return payload
+
+    def _aps_tamara_send_operation(self, command, operation_tx):
+        """ Send a CAPTURE or VOID_AUTHORIZATION of this payment and apply APS' answer.
+
+        :param str command: CAPTURE or VOID_AUTHORIZATION.
+        :param payment.transaction operation_tx: The payment, or its partial capture or void.
+        :return: None
+        :raise UserError: If APS refuses the operation.
+        :raise ValidationError: If its outcome is unknown (no answer, unverifiable answer).
+        """
+        self._aps_tamara_lock_row(mark_changed=True)
+        amount = operation_tx.amount if command == 'CAPTURE' else None
+        payload = self._aps_tamara_prepare_operation_payload(command, amount=amount)
+        if operation_tx.aps_tamara_convenience_fee and 'amount' in payload:
+            # APS authorized the convenience fee with the amount: capture it with the payment.
+            payload['amount'] = str(int(payload['amount']) + operation_tx.aps_tamara_convenience_fee)
+        answer = self.provider_id._aps_tamara_make_request(payload)
+        if operation_tx._aps_tamara_apply_operation_result(command, answer) == 'error':
+            raise UserError(self.provider_id._aps_tamara_get_refusal_message(answer))
+
+    def _aps_tamara_capture_immediately(self):
+        """ Capture an authorized payment at once, as the provider is set to. If APS cannot
+        capture it now, it stays authorized; the reconciliation tries again.
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._send_capture_request()
+        except (UserError, ValidationError) as error:
+            _logger.warning(
+                "Could not capture the authorized Tamara payment %s at once: %s",
+                self.reference, error.args[0],
+            )
+
+    def _aps_tamara_process_operation_data(self, command, notification_data):
+        """ Apply the verified result of a REFUND, CAPTURE or VOID_AUTHORIZATION to the transaction
+        it is about: the refund, the partial capture or void in progress, or the payment itself.
+
+        :param str command: The maintenance command.
+        :param dict notification_data: The verified message, values as strings.
+        :return: None
+        """
+        if command == 'REFUND':
+            operation_tx = self if self.operation == 'refund' \
+                else self._aps_tamara_record_refund(notification_data)
+        else:
+            # A partial capture or void in progress for the same amount, else the whole payment.
+            partial_txs = self.child_transaction_ids.filtered(
+                lambda tx: tx.operation == self.operation
+            )
+            operation_tx = partial_txs.filtered(lambda tx: (
+                tx.state == 'draft'
+                and str(payment_utils.to_minor_currency_units(tx.amount, tx.currency_id))
+                == notification_data.get('amount')
+            ))[:1]
+            if not operation_tx and partial_txs:
+                _logger.info(
+                    "APS %s result for %s: a partial operation, applied from its answer.",
+                    command, self.reference,
+                )
+                return
+            operation_tx = operation_tx or self
+        if operation_tx:
+            operation_tx._aps_tamara_apply_operation_result(command, notification_data)
+
+    def _aps_tamara_record_refund(self, notification_data):
+        """ Record, once, a successful refund that Odoo did not send (started in APS' back office).
+
+        :param dict notification_data: The verified REFUND message about this payment.
+        :return: The refund transaction, or nothing if there is no refund to record.
+        :rtype: recordset of `payment.transaction`
+        """
+        self.ensure_one()
+        maintenance_reference = notification_data.get('maintenance_reference')
+        amount = notification_data.get('amount') or ''
+        refund_tx = self.browse()
+        if aps_status.map_operation_status(
+            'REFUND', notification_data.get('status'), notification_data.get('response_code')
+        ) != 'done':
+            return refund_tx
+        if not maintenance_reference or not amount.isdigit() \
+                or notification_data.get('currency') != self.currency_id.name:
+            _logger.warning(
+                "Ignored an APS refund of %s without maintenance reference, amount or currency.",
+                self.reference,
+            )
+            return refund_tx
+        refund_tx = self._create_child_transaction(
+            payment_utils.to_major_currency_units(int(amount), self.currency_id),
+            is_refund=True,
+            aps_tamara_maintenance_reference=maintenance_reference,
+        )
+        # A copy of this message waiting on the lock sees the refund.
+        self._aps_tamara_lock_row(mark_changed=True)
+        _logger.info(
+            "Recorded refund %s of %s, made in APS' back office.", refund_tx.reference,
+            self.reference,
+        )
+        return refund_tx
+
+    def _aps_tamara_apply_operation_result(self, command, notification_data):
+        """ Apply APS' answer to an operation on the transaction that carries it.
+
+        A refused operation sets a refund (or a partial capture or void) in error with APS'
+        message; the payment itself is left as it is.
+
+        Note: self.ensure_one()
+
+        :param str command: The maintenance command.
+        :param dict notification_data: The verified answer or message.
+        :return: The state the answer stands for: 'done', 'cancel', 'pending' or 'error'.
+        :rtype: str
+        :raise ValidationError: If the answer carries no status.
+        """
+        self.ensure_one()
+        status = notification_data.get('status')
+        response_code = notification_data.get('response_code') or ''
+        if not status:
+            raise ValidationError("Tamara: " + _("Received data with missing operation status."))
+        target_state = aps_status.map_operation_status(command, status, response_code)
+        if target_state == 'done' and not self._aps_tamara_is_operation_amount_confirmed(
+            notification_data
+        ):
+            _logger.warning(
+                "APS confirmed %s %s %s for transaction %s of %s %s.", command,
+                notification_data.get('amount'), notification_data.get('currency'),
+                self.reference, self.amount, self.currency_id.name,
+            )
+            target_state = 'error'
+            notification_data = dict(notification_data, response_message=_(
+                "The amount or currency confirmed by Amazon Payment Services does not match."
+            ))
+        is_payment = not self.source_transaction_id
+        if not aps_status.is_transition_allowed(self.state, target_state) \
+                or (target_state == 'error' and is_payment):
+            _logger.info(
+                "APS %s result %s not applied to transaction %s (%s).",
+                command, response_code, self.reference, self.state,
+            )
+            return target_state
+        values = {
+            'aps_tamara_response_code': response_code,
+            'aps_tamara_response_message': notification_data.get('response_message') or '',
+        }
+        if not self.provider_reference and notification_data.get('fort_id'):
+            values['provider_reference'] = notification_data['fort_id']
+        if changed_values := {k: v for k, v in values.items() if self[k] != v}:
+            self.write(changed_values)
+        if target_state == 'done':
+            if self._set_done():
+                # Nobody's browser polls for a refund or a capture: post-process it now.
+                self.env.ref('payment.cron_post_process_payment_tx')._trigger()
+        elif target_state == 'cancel':
+            self._set_canceled(state_message=_("Voided through Amazon Payment Services."))
+        elif target_state == 'pending':
+            self._set_pending()
+        else:
+            self._set_error("Tamara: " + self.provider_id._aps_tamara_get_refusal_message(
+                notification_data
+            ))
+        return target_state
+
+    def _aps_tamara_is_operation_amount_confirmed(self, notification_data):
+        """ Check that the amount and currency of an operation's answer are those sent. """
+        if 'amount' not in notification_data:  # A void carries no amount.
+            return True
+        return self._aps_tamara_is_amount_confirmed(notification_data)

@@ -1,0 +1,202 @@
+# Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
+
+import logging
+
+from odoo import _, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import amounts
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
+from odoo.addons.payment_aps_tamara.aps import status as aps_status
+
+
+_logger = logging.getLogger(__name__)
+
+
+class PaymentTransaction(models.Model):
+    """ APS' messages about a payment (the shopper's return, notifications, status checks): the
+    transaction found and locked, the message applied once
+    (https://paymentservices.amazon.com/docs/managing-payments/tracking-a-payment/webhooks). """
+    _inherit = 'payment.transaction'
+
+    def _get_tx_from_notification_data(self, provider_code, notification_data):
+        """ Override of `payment` to find the transaction from APS' `merchant_reference`, and lock
+        it so that concurrent messages about it (return, notifications) are applied one at a time.
+
+        :param str provider_code: The code of the provider that handled the transaction.
+        :param dict notification_data: The notification data sent by the provider.
+        :return: The transaction if found.
+        :rtype: recordset of `payment.transaction`
+        :raise ValidationError: If the data match no transaction.
+        """
+        tx = super()._get_tx_from_notification_data(provider_code, notification_data)
+        if provider_code != const.PROVIDER_CODE or len(tx) == 1:
+            return tx
+
+        reference = notification_data.get('merchant_reference')
+        if not reference or not isinstance(reference, str):
+            raise ValidationError("Tamara: " + _("Received data with missing reference."))
+        tx = self.search(
+            [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)]
+        )
+        if not tx:
+            raise ValidationError("Tamara: " + _(
+                "No transaction found matching reference %s.", reference
+            ))
+        tx._aps_tamara_lock_row()
+        if notification_data.get('command') == 'REFUND':
+            return tx._aps_tamara_get_refund_tx_from_notification_data(notification_data)
+        return tx
+
+    def _aps_tamara_get_refund_tx_from_notification_data(self, notification_data):
+        """ Return the refund transaction a REFUND message is about, or the payment itself for a
+        refund Odoo does not know (started in APS' back office); that refund is recorded by
+        `_process_notification_data`, once the message is verified.
+
+        :param dict notification_data: The REFUND message about this payment.
+        :return: The refund transaction, or this payment.
+        :rtype: recordset of `payment.transaction`
+        :raise ValidationError: If the message is about a refund sent by Odoo that is not saved yet
+                                (its answer is still being processed): APS retries later.
+        """
+        self.ensure_one()
+        maintenance_reference = notification_data.get('maintenance_reference')
+        if not maintenance_reference:
+            return self
+        refund_tx = self.search([
+            ('source_transaction_id', '=', self.id),
+            ('aps_tamara_maintenance_reference', '=', maintenance_reference),
+        ], limit=1)
+        if refund_tx:
+            return refund_tx
+        if maintenance_reference.startswith(f'R-{self.reference}'):
+            _logger.info(
+                "Received the APS result of refund %s before its request was saved: APS will "
+                "send it again.", maintenance_reference,
+            )
+            raise ValidationError("Tamara: " + _(
+                "No refund found matching reference %s.", maintenance_reference
+            ))
+        return self
+
+    def _process_notification_data(self, notification_data):
+        """ Override of `payment` to process the transaction based on APS data.
+
+        The data must have been signature-checked. A message that would move the transaction out
+        of a final state, or back to an earlier one, is stale and ignored; the same message twice
+        changes nothing.
+
+        Note: self.ensure_one()
+
+        :param dict notification_data: The notification data sent by APS, values as strings.
+        :return: None
+        :raise ValidationError: If inconsistent data are received.
+        """
+        super()._process_notification_data(notification_data)
+        if self.provider_code != const.PROVIDER_CODE:
+            return
+
+        command = notification_data.get('command')
+        if command in aps_const.OPERATION_COMMANDS:
+            self._aps_tamara_process_operation_data(command, notification_data)
+            return
+        if command and command not in aps_const.PAYMENT_COMMANDS:
+            _logger.info(
+                "Ignored APS %s message for transaction %s: not a payment result.",
+                command, self.reference,
+            )
+            return
+        status = notification_data.get('status')
+        response_code = notification_data.get('response_code') or ''
+        if not status:
+            raise ValidationError("Tamara: " + _("Received data with missing payment status."))
+
+        target_state = aps_status.map_status(status, response_code)
+        if not aps_status.is_transition_allowed(self.state, target_state):
+            _logger.info(
+                "Ignored stale APS message for transaction %s: it is %s, the message says %s "
+                "(response code %s).", self.reference, self.state, target_state, response_code,
+            )
+            return
+
+        message = notification_data.get('response_message') or ''
+        aps_values = {
+            'aps_tamara_response_code': response_code,
+            'aps_tamara_response_message': message,
+            'provider_reference': notification_data.get('fort_id') or self.provider_reference,
+            'aps_tamara_payment_option': notification_data.get('payment_option')
+            or self.aps_tamara_payment_option,
+        }
+        if changed_values := {k: v for k, v in aps_values.items() if self[k] != v}:
+            self.write(changed_values)
+        if target_state in ('done', 'authorized', 'pending') \
+                and not self._aps_tamara_is_amount_confirmed(notification_data):
+            _logger.warning(
+                "APS confirmed %s %s for transaction %s of %s %s: set in error.",
+                notification_data.get('amount'), notification_data.get('currency'),
+                self.reference, self.amount, self.currency_id.name,
+            )
+            self._set_error("Tamara: " + _(
+                "The amount or currency confirmed by Amazon Payment Services does not match the "
+                "payment. Please contact the shop."
+            ))
+        elif target_state == 'done':
+            self._set_done()
+        elif target_state == 'authorized':
+            self._set_authorized()
+            if self.provider_id.aps_tamara_capture_immediately:
+                self._aps_tamara_capture_immediately()
+        elif target_state == 'pending':
+            self._set_pending()
+        elif target_state == 'cancel':
+            self._set_canceled(state_message=message or _("The payment was canceled."))
+        else:
+            _logger.info(
+                "APS refused transaction %s with response code %s: %s",
+                self.reference, response_code, message,
+            )
+            self._set_error("Tamara: " + (message or _("The payment was refused.")))
+
+    def _aps_tamara_is_amount_confirmed(self, notification_data):
+        """ Check that the amount and currency of APS' message are those of the transaction.
+
+        APS confirms the amount in minor units, convenience fee included.
+
+        :param dict notification_data: The notification data sent by APS.
+        :return: Whether the amount and currency match.
+        :rtype: bool
+        """
+        expected = payment_utils.to_minor_currency_units(abs(self.amount), self.currency_id) \
+            + self.aps_tamara_convenience_fee  # Only a payment carries one.
+        return amounts.is_amount_confirmed(notification_data, expected, self.currency_id.name)
+
+    def _aps_tamara_lock_row(self, skip_locked=False, mark_changed=False):
+        """ Lock the transaction's row until the end of the database transaction.
+
+        Whatever changes a transaction on APS' word (a message, an operation, the reconciliation)
+        takes this lock first, so that they apply one at a time.
+
+        :param bool skip_locked: Give up at once, rather than wait, if the row is already locked.
+        :param bool mark_changed: Also mark the row as changed (for an operation): a message about
+                                  the same payment waiting for the lock is then retried by Odoo with
+                                  a fresh view of the database, and finds the refund or capture
+                                  saved meanwhile rather than missing it. Never skips.
+        :return: Whether the row is locked: always, unless `skip_locked`.
+        :rtype: bool
+        """
+        self.ensure_one()
+        if mark_changed:
+            self.env.cr.execute(SQL(
+                "UPDATE payment_transaction SET write_date = (NOW() AT TIME ZONE 'UTC') "
+                "WHERE id = %s", self.id,
+            ))
+            self.invalidate_recordset(['write_date'])
+            return True
+        self.env.cr.execute(SQL(
+            "SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE %s",
+            self.id, SQL("SKIP LOCKED") if skip_locked else SQL(),
+        ))
+        return bool(self.env.cr.fetchone())
