@@ -1,6 +1,8 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
-"""Secrets kept out of logs: APS' access code travels in every request and in its echo."""
+"""Secrets kept out of logs: APS' access code travels in every request and in its echo. What is
+recorded of a message keeps no personal data of the customer and is bounded in size."""
 
+import json
 import logging
 import re
 
@@ -13,6 +15,26 @@ def redact(params):
         key: '***' if key in const.SECRET_PARAMETERS and value else value
         for key, value in params.items()
     }
+
+
+def excerpt(params, limit=const.LOG_EXCERPT_MAX_CHARS):
+    """Return what to record of a message: readable JSON, secrets masked, the customer's personal
+    data left out, at most `limit` characters.
+
+    :param dict params: The message (values as received).
+    :param int limit: The maximum length of the text.
+    :return: The excerpt.
+    :rtype: str
+    """
+    kept = {
+        str(key): value for key, value in params.items()
+        if str(key) not in const.PERSONAL_PARAMETERS
+    }
+    text = json.dumps(redact(kept), indent=1, sort_keys=True, ensure_ascii=False, default=str)
+    if len(text) > limit:
+        marker = '\n… (cut)'
+        text = text[:limit - len(marker)] + marker
+    return text
 
 
 _SECRET_QUERY_RE = re.compile(
