@@ -173,6 +173,12 @@ CALLBACK_MAX_DEPTH = 8
 # What the record of a message keeps: a bounded excerpt, without the customer's personal data
 # (support needs the reference, command, codes and amounts, not who paid).
 LOG_EXCERPT_MAX_CHARS = 4096
+LOG_EXCERPT_VALUE_MAX_CHARS = 256
+LOG_EXCERPT_FIRST_PARAMETERS = (
+    'merchant_reference', 'command', 'query_command', 'status', 'response_code',
+    'response_message', 'amount', 'currency', 'fort_id', 'maintenance_reference',
+    'merchant_identifier',
+)
 PERSONAL_PARAMETERS = (
     'customer_email', 'customer_name', 'customer_ip', 'phone_number', 'card_holder_name',
     'card_number', 'expiry_date', 'card_security_code', 'token_name', 'remember_me',

@@ -19,7 +19,8 @@ def redact(params):
 
 def excerpt(params, limit=const.LOG_EXCERPT_MAX_CHARS):
     """Return what to record of a message: readable JSON, secrets masked, the customer's personal
-    data left out, at most `limit` characters.
+    data left out, each value cut at `const.LOG_EXCERPT_VALUE_MAX_CHARS`, the fields support
+    needs first (reference, command, codes, amount), at most `limit` characters in all.
 
     :param dict params: The message (values as received).
     :param int limit: The maximum length of the text.
@@ -27,14 +28,20 @@ def excerpt(params, limit=const.LOG_EXCERPT_MAX_CHARS):
     :rtype: str
     """
     kept = {
-        str(key): value for key, value in params.items()
+        str(key): _cut(value if isinstance(value, str) else str(value))
+        for key, value in redact(params).items()
         if str(key) not in const.PERSONAL_PARAMETERS
     }
-    text = json.dumps(redact(kept), indent=1, sort_keys=True, ensure_ascii=False, default=str)
-    if len(text) > limit:
-        marker = '\n… (cut)'
-        text = text[:limit - len(marker)] + marker
-    return text
+    ordered = dict(sorted(kept.items(), key=lambda item: (
+        item[0] not in const.LOG_EXCERPT_FIRST_PARAMETERS, item[0],
+    )))
+    text = json.dumps(ordered, indent=1, ensure_ascii=False)
+    return _cut(text, limit)
+
+
+def _cut(text, limit=const.LOG_EXCERPT_VALUE_MAX_CHARS):
+    marker = '… (cut)'
+    return text if len(text) <= limit else text[:limit - len(marker)] + marker
 
 
 _SECRET_QUERY_RE = re.compile(

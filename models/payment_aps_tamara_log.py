@@ -92,7 +92,7 @@ class PaymentAPSTamaraLog(models.Model):
         if not provider and tx:
             provider = tx.provider_id
         if state in const.REFUSED_LOG_STATES and self._aps_tamara_is_flooded(provider):
-            _logger.warning(
+            _logger.debug(
                 "Not recording a refused APS (Tamara) message (%s): more than %s in the last hour.",
                 state, const.REFUSED_LOG_MAX_PER_HOUR,
             )

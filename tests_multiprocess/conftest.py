@@ -235,12 +235,20 @@ class Odoo:
         """The current end of the log, for `log_errors`."""
         return self.log_path.stat().st_size
 
-    def log_errors(self, since=0):
-        """The log lines at level ERROR or CRITICAL written after `since`."""
+    def log_lines(self, since=0):
+        """The log lines written after `since`."""
         with open(self.log_path, 'rb') as log:
             log.seek(since)
-            lines = log.read().decode(errors='replace').splitlines()
-        return [line for line in lines if ' ERROR ' in line or ' CRITICAL ' in line]
+            return log.read().decode(errors='replace').splitlines()
+
+    def log_errors(self, since=0):
+        """The log lines at level ERROR or CRITICAL written after `since`."""
+        return [line for line in self.log_lines(since) if ' ERROR ' in line or ' CRITICAL ' in line]
+
+    def log_retries(self, since=0):
+        """The requests Odoo retried after a serialization failure (logged at INFO) since `since`."""
+        return [line for line in self.log_lines(since) if 'tries left, try again' in line
+                or 'maximum number of tries reached' in line]
 
 
 @pytest.fixture(scope='session')
