@@ -9,8 +9,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
-    CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, TAMARA_PROVIDER_LOGGER, TAMARA_TX_LOGGER,
-    APSTamaraCommon,
+    CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, TAMARA_TX_LOGGERS, APSTamaraCommon,
 )
 
 # A small count in the suite; tools/fuzz_callbacks.py runs >= 10,000 against a running Odoo.
@@ -30,7 +29,8 @@ json_values = st.recursive(
         st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
     ), max_leaves=30,
 )
-LOGGERS = (CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, TAMARA_TX_LOGGER, TAMARA_PROVIDER_LOGGER,
+LOGGERS = (CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS,
+           'odoo.addons.payment_aps_tamara.models.payment_aps_tamara_log',
            'odoo.addons.payment_aps.controllers.main', 'odoo.http')
 
 
