@@ -54,3 +54,13 @@ HEALTH_WINDOW_DAYS = 30
 # notification about it means notifications do not arrive (APS retries them for minutes, see
 # https://paymentservices.amazon.com/docs/managing-payments/tracking-a-payment/webhooks).
 NOTIFICATION_GRACE_MINUTES = 60
+
+# === Callbacks (money-safety items 4, 12, 13) === #
+
+# The outcomes of refused messages (anyone can post them): at most this many are recorded per hour
+# and provider (or unattributed), so that a flood of bodies cannot fill the database.
+REFUSED_LOG_STATES = ('forged', 'unknown', 'malformed')
+REFUSED_LOG_MAX_PER_HOUR = 100
+# Quiet attempts of a callback to lock its payment with a fresh view of the database before it
+# waits as any other request would (see `_aps_tamara_wait_and_lock_row`).
+LOCK_ATTEMPTS = 50

@@ -10,7 +10,8 @@ reused by any Python code talking to APS.
 - `status`: APS statuses and response codes mapped to payment states;
 - `amounts`: amounts in minor units as APS confirms them;
 - `client`: the `paymentApi` client on `requests`, with typed errors;
-- `redact`: secrets masked in logs.
+- `callbacks`: the messages received (return, notifications) decoded defensively;
+- `redact`: secrets masked in logs, bounded excerpts without personal data.
 
 Reference: https://paymentservices.amazon.com/docs/ (APS API documentation).
 """

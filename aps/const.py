@@ -185,3 +185,28 @@ OPERATION_STATUSES = {
 OPERATION_COMMANDS = tuple(OPERATION_STATUSES)
 # The status of a CHECK_STATUS query answered.
 CHECK_STATUS_SUCCESS_STATUS = '12'
+
+# === Callbacks received (return and notifications): bounds of what is accepted === #
+# (money-safety items 4, 5, 13)
+
+# A real APS message is under 4 KiB (every request parameter echoed, APS' own fields added); a
+# bigger body is refused (413) before it is parsed.
+CALLBACK_MAX_BYTES = 32 * 1024
+# At most this many parameters in a message; deeper nesting than this in a JSON value (APS
+# documents one object, `order_metadata`, a few levels deep) is refused.
+CALLBACK_MAX_FIELDS = 80
+CALLBACK_MAX_DEPTH = 8
+# What the record of a message keeps: a bounded excerpt, without the customer's personal data
+# (support needs the reference, command, codes and amounts, not who paid).
+LOG_EXCERPT_MAX_CHARS = 4096
+LOG_EXCERPT_VALUE_MAX_CHARS = 256
+LOG_EXCERPT_FIRST_PARAMETERS = (
+    'merchant_reference', 'command', 'query_command', 'status', 'response_code',
+    'response_message', 'amount', 'currency', 'fort_id', 'maintenance_reference',
+    'merchant_identifier',
+)
+PERSONAL_PARAMETERS = (
+    'customer_email', 'customer_name', 'customer_ip', 'phone_number', 'card_holder_name',
+    'card_number', 'expiry_date', 'card_security_code', 'token_name', 'remember_me',
+    'order_description', 'billing_address', 'shipping_address',
+)

@@ -1,6 +1,8 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
-"""Secrets kept out of logs: APS' access code travels in every request and in its echo."""
+"""Secrets kept out of logs: APS' access code travels in every request and in its echo. What is
+recorded of a message keeps no personal data of the customer and is bounded in size."""
 
+import json
 import logging
 import re
 
@@ -13,6 +15,33 @@ def redact(params):
         key: '***' if key in const.SECRET_PARAMETERS and value else value
         for key, value in params.items()
     }
+
+
+def excerpt(params, limit=const.LOG_EXCERPT_MAX_CHARS):
+    """Return what to record of a message: readable JSON, secrets masked, the customer's personal
+    data left out, each value cut at `const.LOG_EXCERPT_VALUE_MAX_CHARS`, the fields support
+    needs first (reference, command, codes, amount), at most `limit` characters in all.
+
+    :param dict params: The message (values as received).
+    :param int limit: The maximum length of the text.
+    :return: The excerpt.
+    :rtype: str
+    """
+    kept = {
+        str(key): _cut(value if isinstance(value, str) else str(value))
+        for key, value in redact(params).items()
+        if str(key) not in const.PERSONAL_PARAMETERS
+    }
+    ordered = dict(sorted(kept.items(), key=lambda item: (
+        item[0] not in const.LOG_EXCERPT_FIRST_PARAMETERS, item[0],
+    )))
+    text = json.dumps(ordered, indent=1, ensure_ascii=False)
+    return _cut(text, limit)
+
+
+def _cut(text, limit=const.LOG_EXCERPT_VALUE_MAX_CHARS):
+    marker = '… (cut)'
+    return text if len(text) <= limit else text[:limit - len(marker)] + marker
 
 
 _SECRET_QUERY_RE = re.compile(

@@ -80,8 +80,30 @@ def is_signature_valid(params, phrase, sha_type):
     :return: Whether the signature is present and valid.
     :rtype: bool
     """
-    received = params.get('signature')
-    if not isinstance(received, str) or not received or not phrase:
+    if not phrase:
         return False
-    expected = calculate_signature(params, phrase, sha_type)
-    return hmac.compare_digest(expected.encode(), received.strip().lower().encode())
+    try:
+        expected = calculate_signature(params, phrase, sha_type)
+    except UnicodeEncodeError:  # A value no UTF-8 text can hold was not signed by APS.
+        return False
+    return signatures_match(expected, params.get('signature'))
+
+
+def signatures_match(expected, received):
+    """Compare a received signature with the expected one, in constant time and on bytes.
+
+    Anything but a non-empty string, including a string that is not ASCII (which
+    `hmac.compare_digest` refuses for `str`), is simply an invalid signature.
+
+    :param str expected: The lowercase hexadecimal signature computed.
+    :param received: The `signature` received, of any type.
+    :return: Whether they match.
+    :rtype: bool
+    """
+    if not isinstance(received, str) or not received or not expected:
+        return False
+    try:
+        received_bytes = received.strip().lower().encode()
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(expected.encode(), received_bytes)

@@ -7,7 +7,7 @@ import hmac
 import json
 import time
 
-from . import notifications, reply
+from . import notifications, refunds, reply
 from .codes import (
     AUTHORIZED,
     CAPTURE_FAILED,
@@ -15,6 +15,7 @@ from .codes import (
     CHECK_FAILED,
     CHECK_OK,
     INVALID_REQUEST,
+    NOT_FINAL,
     PENDING,
     PENDING_MESSAGE,
     PURCHASE_OK,
@@ -118,24 +119,25 @@ class PaymentApi:
                 raise Failure(command, '036')
             if command == 'CHECK_STATUS':
                 return self._check_status(db, tx, echo)
-            if command == 'REFUND' and params.get('maintenance_reference'):
-                replay = db.execute(
-                    "SELECT answer FROM operations WHERE fort_id = ? AND command = 'REFUND'"
-                    ' AND maintenance_reference = ? AND status = ? ORDER BY id DESC LIMIT 1',
-                    (tx['fort_id'], params['maintenance_reference'], REFUND_OK)).fetchone()
-                if replay:
-                    return json.loads(replay['answer'])
+            reference = params.get('maintenance_reference')
+            if command == 'REFUND' and reference and merchant.duplicate_refund == 'refuse' \
+                    and refunds.is_duplicate(db, tx['fort_id'], reference):
+                return dict(echo, fort_id=tx['fort_id'], **Failure(command, '007').result.fields())
             previous = self._last_operation(db, tx['fort_id'])
+            held = command == 'REFUND' and merchant.api_fault == 'refund_hold'
             try:
-                result, changes = MAINTENANCE[command](tx, params)
+                result, changes = MAINTENANCE[command](tx, params, reserved=refunds.held_amount(db, tx['fort_id']))
+                if held:
+                    result, changes = refunds.HELD, {}
             except Failure as failure:
-                result, changes = failure.result, {}
+                result, changes, held = failure.result, {}, False
             answer = dict(echo, fort_id=tx['fort_id'], **result.fields())
             if changes:
                 self.store.update_transaction(db, tx['fort_id'], **changes)
             amount = int(params['amount']) if 'amount' in params else None
             self.store.add_operation(db, tx['fort_id'], command, result, answer, amount=amount,
-                                     maintenance_reference=params.get('maintenance_reference'))
+                                     maintenance_reference=reference,
+                                     settle_at=time.time() + merchant.pending_delay if held else None)
             if changes:
                 stale = json.loads(previous['answer']) if previous else None
                 notifications.enqueue(db, merchant, tx['fort_id'], answer, stale=stale)
@@ -164,8 +166,8 @@ class PaymentApi:
 
 
 def _require_final(command, tx):
-    """662 while the order is not confirmed (checkout running or pending)."""
-    if tx['step'] != 'done' or tx['status'] == PENDING:
+    """662 while the order is not confirmed (checkout running, pending or on hold)."""
+    if tx['step'] != 'done' or tx['status'] in NOT_FINAL:
         raise Failure(command, '662')
 
 
@@ -175,19 +177,19 @@ def _check_currency(command, tx, params):
         raise Failure(command, '013')
 
 
-def refund(tx, params):
-    """Full or partial refund of what was captured and not yet refunded."""
+def refund(tx, params, reserved=0):
+    """Full or partial refund of what was captured and not yet refunded nor held (``reserved``)."""
     _require_final('REFUND', tx)
     _check_currency('REFUND', tx, params)
     if tx['status'] not in FINAL_PURCHASE or tx['voided']:
         raise Failure('REFUND', '034')
     amount = int(params['amount'])
-    if amount > tx['captured_amount'] - tx['refunded_amount']:
+    if amount > tx['captured_amount'] - tx['refunded_amount'] - reserved:
         raise Failure('REFUND', '048')
     return Result(REFUND_OK), {'refunded_amount': tx['refunded_amount'] + amount}
 
 
-def capture(tx, params):
+def capture(tx, params, reserved=0):  # noqa: ARG001 (one signature for MAINTENANCE)
     """Full or partial capture of an authorization (deferred-capture merchants)."""
     _require_final('CAPTURE', tx)
     _check_currency('CAPTURE', tx, params)
@@ -199,7 +201,7 @@ def capture(tx, params):
     return Result(CAPTURE_OK), {'captured_amount': tx['captured_amount'] + amount}
 
 
-def void_authorization(tx, params):
+def void_authorization(tx, params, reserved=0):  # noqa: ARG001
     """Void an authorization that has not been captured."""
     _require_final('VOID_AUTHORIZATION', tx)
     if tx['status'] != AUTHORIZED or tx['voided'] or tx['captured_amount']:

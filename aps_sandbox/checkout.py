@@ -10,29 +10,46 @@ import secrets
 import time
 
 from . import notifications, pages, reply
-from .codes import AUTHORIZED, INVALID_REQUEST, PENDING, PENDING_MESSAGE, PURCHASE_FAILED, PURCHASE_OK, ApsError, Result
+from .codes import (
+    AUTHORIZED,
+    INVALID_REQUEST,
+    NOT_FINAL,
+    ON_HOLD_MESSAGE,
+    PENDING,
+    PENDING_MESSAGE,
+    PURCHASE_FAILED,
+    PURCHASE_OK,
+    UNCERTAIN,
+    ApsError,
+    Result,
+)
 from .signing import signed, verify
 from .validation import PAGE_OPTIONAL, PAGE_REQUIRED, check_formats, check_names, check_page_values, return_url_problem
 
 FAILURE_EMAILS = ('otp.failure@tamara.ai',)
 FAILURE_PHONE = '526422337'
 PENDING_EMAILS = ('otp.pending@tamara.ai',)
+ON_HOLD_EMAILS = ('otp.onhold@tamara.ai',)
 
 DECLINED = Result(PURCHASE_FAILED, '666')
 CANCELLED = Result(INVALID_REQUEST, '072')
 PENDING_RESULT = Result(PENDING, PENDING_MESSAGE)
+ON_HOLD_RESULT = Result(UNCERTAIN, ON_HOLD_MESSAGE)
+WAITING = {'pending': PENDING_RESULT, 'onhold': ON_HOLD_RESULT}
 
 CHECKOUT_PATH = '/tamara/checkout/'
 
 
 def classify(email, phone):
-    """The Tamara test identity outcome: ``failure``, ``pending`` or ``success`` (default)."""
+    """The Tamara test identity outcome: ``failure``, ``pending``, ``onhold`` or ``success`` (default)."""
     email = (email or '').strip().lower()
     digits = ''.join(char for char in phone or '' if char.isdigit())
     if email in FAILURE_EMAILS or digits.endswith(FAILURE_PHONE):
         return 'failure'
     if email in PENDING_EMAILS:
         return 'pending'
+    if email in ON_HOLD_EMAILS:
+        return 'onhold'
     return 'success'
 
 
@@ -48,6 +65,20 @@ def result_payload(tx, result):
     payload['amount'] = str(tx['amount'])
     payload.update(fort_id=tx['fort_id'], eci='ECOMMERCE', **result.fields())
     return payload
+
+
+def notification_payload(tx, payload, merchant):
+    """The notification fields of a purchase outcome.
+
+    APS documents the *return*: ``amount`` is the order amount plus ``convenience_fee``, which is
+    not echoed (https://paymentservices.amazon.com/docs/api/payment-methods/tamara, Response
+    Parameters). It is silent about notifications: ``notification_fee=included`` sends them like
+    the return, ``excluded`` sends the order amount and echoes ``convenience_fee``.
+    """
+    request = json.loads(tx['request'])
+    if merchant.notification_fee != 'excluded' or not request.get('convenience_fee'):
+        return payload
+    return dict(payload, amount=request['amount'], convenience_fee=request['convenience_fee'])
 
 
 def amounts_for(result, amount):
@@ -164,13 +195,13 @@ class Checkout:
         return reply.redirect(CHECKOUT_PATH + tx['token'])
 
     def _approve(self, tx):
-        """Approve according to the identity: declined, pending (settled later) or success."""
+        """Approve according to the identity: declined, pending or on hold (settled later), or success."""
         merchant = self.store.merchant(tx['merchant_identifier'])
         outcome = classify(tx['email'], tx['phone'])
         if outcome == 'failure':
             return self._finish(tx, DECLINED)
-        if outcome == 'pending':
-            return self._finish(tx, PENDING_RESULT, settle_at=time.time() + merchant.pending_delay)
+        if outcome in WAITING:
+            return self._finish(tx, WAITING[outcome], settle_at=time.time() + merchant.pending_delay)
         return self._finish(tx, success_result(merchant))
 
     def _finish(self, tx, result, settle_at=None):
@@ -185,11 +216,12 @@ class Checkout:
                 db, tx['fort_id'], step='done', settle_at=settle_at, **result.fields(),
                 **amounts_for(result, tx['amount']))
             self.store.add_operation(db, tx['fort_id'], 'PURCHASE', result, payload, amount=tx['amount'])
-            if result.status != PENDING:
-                notifications.enqueue(db, merchant, tx['fort_id'], payload,
-                                      stale=result_payload(tx, PENDING_RESULT))
+            notice = notification_payload(tx, payload, merchant)
+            if result.status not in NOT_FINAL:
+                notifications.enqueue(db, merchant, tx['fort_id'], notice,
+                                      stale=notification_payload(tx, result_payload(tx, PENDING_RESULT), merchant))
             elif merchant.notifications != 'reorder':
-                notifications.enqueue(db, merchant, tx['fort_id'], payload)
+                notifications.enqueue(db, merchant, tx['fort_id'], notice)
         if not merchant.browser_return:
             return reply.html(pages.message_page('done', tx['language']))
         return_url = json.loads(tx['request']).get('return_url') or merchant.return_url
@@ -199,7 +231,7 @@ class Checkout:
     # pending settlement (worker job) ---------------------------------------------------------
 
     def settle_due(self):
-        """Turn pending (19) transactions whose delay is over into a success and notify it.
+        """Turn pending (19) or on-hold (15777) transactions whose delay is over into a success and notify it.
 
         With ``notifications=reorder`` the held-back 19 is queued after the final result.
         """
@@ -214,8 +246,10 @@ class Checkout:
         merchant = self.store.merchant(tx['merchant_identifier'])
         result = success_result(merchant)
         payload = result_payload(tx, result)
+        waiting = result_payload(tx, Result(tx['status'], tx['response_code'][2:]))
         with self.store.atomic() as db:
             self.store.update_transaction(db, tx['fort_id'], settle_at=None, **result.fields(),
                                           **amounts_for(result, tx['amount']))
             self.store.add_operation(db, tx['fort_id'], 'PURCHASE', result, payload, amount=tx['amount'])
-            notifications.enqueue(db, merchant, tx['fort_id'], payload, stale=result_payload(tx, PENDING_RESULT))
+            notifications.enqueue(db, merchant, tx['fort_id'], notification_payload(tx, payload, merchant),
+                                  stale=notification_payload(tx, waiting, merchant))

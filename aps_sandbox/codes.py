@@ -6,6 +6,8 @@ MESSAGES = {
     '002': 'Invalid parameter format',
     '004': 'Invalid command',
     '005': 'Invalid amount',
+    '006': 'Technical problem',
+    '007': 'Duplicate order number',
     '008': 'Signature mismatch',
     '009': 'Invalid merchant identifier',
     '010': 'Invalid access code',
@@ -25,6 +27,7 @@ MESSAGES = {
     '080': 'Invalid payment option',
     '662': 'Operation not allowed, order not confirmed yet',
     '666': 'Transaction declined',
+    '777': 'Processed but failed to receive confirmation',
 }
 
 INVALID_REQUEST = '00'
@@ -34,10 +37,17 @@ REFUND_OK, REFUND_FAILED = '06', '07'
 VOID_OK, VOID_FAILED = '08', '09'
 CHECK_FAILED, CHECK_OK = '11', '12'
 PURCHASE_FAILED, PURCHASE_OK = '13', '14'
+UNCERTAIN = '15'
 PENDING = '19'
+NOT_FINAL = (UNCERTAIN, PENDING)
+"""Purchase statuses that APS settles later (by notification; CHECK_STATUS meanwhile)."""
 
 PENDING_MESSAGE = '065'
 """Message code used with status 19 (documented message, chosen by the sandbox)."""
+ON_HOLD_MESSAGE = '777'
+"""15777 "Processed but failed to receive confirmation": on hold in APS' official plugins."""
+TECHNICAL_PROBLEM = '006'
+"""xx006: on hold in APS' official plugins (06006 for a refund whose outcome comes later)."""
 
 
 class Result:

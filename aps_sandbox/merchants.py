@@ -6,7 +6,7 @@ import re
 from .signing import SHA_TYPES
 
 NOTIFICATION_SWITCH = re.compile(r'^(deliver|drop|duplicate|reorder|delay:\d+(\.\d+)?)$')
-API_FAULT = re.compile(r'^(none|http_500|bad_signature|timeout:\d+(\.\d+)?)$')
+API_FAULT = re.compile(r'^(none|http_500|bad_signature|refund_hold|timeout:\d+(\.\d+)?)$')
 MAX_RETRIES = 100
 MAX_SECONDS = 3600
 
@@ -30,6 +30,8 @@ class Merchant:
     pending_delay: float = 5.0
     api_fault: str = 'none'
     return_url: str = ''
+    duplicate_refund: str = 'refuse'
+    notification_fee: str = 'included'
 
     def validate(self):
         """Raise ``ValueError`` when a setting is outside its allowed values."""
@@ -43,7 +45,9 @@ class Merchant:
             (bool(NOTIFICATION_SWITCH.match(str(self.notifications))),
              'notifications must be deliver, drop, duplicate, reorder or delay:<seconds>'),
             (bool(API_FAULT.match(str(self.api_fault))),
-             'api_fault must be none, http_500, bad_signature or timeout:<seconds>'),
+             'api_fault must be none, http_500, bad_signature, refund_hold or timeout:<seconds>'),
+            (self.duplicate_refund in ('refuse', 'refund_again'), 'duplicate_refund must be refuse or refund_again'),
+            (self.notification_fee in ('included', 'excluded'), 'notification_fee must be included or excluded'),
             (isinstance(self.browser_return, bool), 'browser_return must be true or false'),
             (_is_number(self.retries) and 0 <= self.retries <= MAX_RETRIES
              and int(self.retries) == self.retries, f'retries must be an integer 0..{MAX_RETRIES}'),

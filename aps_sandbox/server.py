@@ -6,7 +6,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import pages, reply
+from . import pages, refunds, reply
 from .api import PaymentApi
 from .checkout import CHECKOUT_PATH, Checkout
 from .merchants import Merchant
@@ -29,7 +29,7 @@ class Sandbox:
             self.store.save_merchant(merchant)
         self.checkout = Checkout(self.store)
         self.api = PaymentApi(self.store)
-        self.worker = Worker(self.store, jobs=[self.checkout.settle_due])
+        self.worker = Worker(self.store, jobs=[self.checkout.settle_due, lambda: refunds.settle_due(self.store)])
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.app = self
         self._thread = None

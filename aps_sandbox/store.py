@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS operations (
     response_code TEXT NOT NULL,
     response_message TEXT NOT NULL,
     answer TEXT NOT NULL,
+    settle_at REAL,
     created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -99,6 +100,13 @@ class Store:
         with self._lock:
             self._db.execute('PRAGMA journal_mode=WAL')
             self._db.executescript(SCHEMA)
+            self._migrate()
+
+    def _migrate(self):
+        """Add the columns a database file created by an older sandbox lacks."""
+        columns = {row['name'] for row in self._db.execute('PRAGMA table_info(operations)')}
+        if 'settle_at' not in columns:
+            self._db.execute('ALTER TABLE operations ADD COLUMN settle_at REAL')
 
     def close(self):
         """Close the connection (waits for a running unit of work)."""
@@ -183,13 +191,18 @@ class Store:
         db.execute(f'UPDATE transactions SET {columns} WHERE fort_id = ?', [*values.values(), fort_id])
 
     @staticmethod
-    def add_operation(db, fort_id, command, result, answer, amount=None, maintenance_reference=None):
-        """Record one operation (purchase outcome or maintenance command) inside ``atomic()``."""
+    def add_operation(db, fort_id, command, result, answer, amount=None, maintenance_reference=None,
+                      settle_at=None):
+        """Record one operation (purchase outcome or maintenance command) inside ``atomic()``.
+
+        ``settle_at``: when an operation on hold (a held refund) gets its final outcome.
+        """
         db.execute(
             'INSERT INTO operations (fort_id, command, amount, maintenance_reference, status,'
-            ' response_code, response_message, answer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            ' response_code, response_message, answer, settle_at, created_at)'
+            ' VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             (fort_id, command, amount, maintenance_reference, result.status, result.response_code,
-             result.response_message, json.dumps(answer), time.time()))
+             result.response_message, json.dumps(answer), settle_at, time.time()))
 
     # reporting ------------------------------------------------------------------
 

@@ -1,28 +1,34 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
 import logging
-import pprint
 
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
+from werkzeug.exceptions import (
+    BadRequest, Forbidden, HTTPException, NotFound, RequestEntityTooLarge,
+)
 
 from odoo import http
 from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from odoo.addons.payment_aps_tamara import const
-from odoo.addons.payment_aps_tamara.aps import redact, signing
+from odoo.addons.payment_aps_tamara.aps import callbacks, signing
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 
 
 _logger = logging.getLogger(__name__)
 
 
 class APSTamaraController(http.Controller):
+    """ The shopper's return and APS' notifications. Anyone can post to them: each message is
+    bounded in size, decoded defensively and signature-checked (in constant time, no lock taken,
+    one log line) before anything else; only then is its payment locked and the message applied.
+    """
     _return_url = '/payment/aps_tamara/return'
     _webhook_url = '/payment/aps_tamara/webhook'
 
     @http.route(
         _return_url, type='http', auth='public', methods=['GET', 'POST'], csrf=False,
-        save_session=False,
+        save_session=False, max_content_length=aps_const.CALLBACK_MAX_BYTES,
     )
     def aps_tamara_return_from_checkout(self, **data):
         """ Process the result that APS posts (or, defensively, gets) back with the shopper.
@@ -34,14 +40,13 @@ class APSTamaraController(http.Controller):
         :param dict data: The signed result, as form fields or query string.
         :return: A redirection to the payment status page.
         """
-        _logger.info(
-            "Handling redirection from APS (Tamara) with data:\n%s",
-            pprint.pformat(redact.redact(data)),
-        )
         self._aps_tamara_handle_message(data)
         return request.redirect('/payment/status')
 
-    @http.route(_webhook_url, type='http', auth='public', methods=['POST'], csrf=False)
+    @http.route(
+        _webhook_url, type='http', auth='public', methods=['POST'], csrf=False,
+        max_content_length=aps_const.CALLBACK_MAX_BYTES,
+    )
     def aps_tamara_webhook(self, **data):
         """ Process a server-to-server notification (Direct or Notification Transaction Feedback).
 
@@ -52,20 +57,9 @@ class APSTamaraController(http.Controller):
         :param dict data: The form-encoded notification, if not JSON.
         :return: An empty response.
         """
-        if request.httprequest.mimetype == 'application/json':
-            try:
-                data = request.get_json_data()
-            except ValueError:
-                _logger.warning("Received an APS (Tamara) notification that is not valid JSON.")
-                request.env['payment.aps_tamara.log']._aps_tamara_record(
-                    'webhook', 'malformed', note="not valid JSON"
-                )
-                return request.make_response('', status=BadRequest.code)
-        _logger.info(
-            "Notification received from APS (Tamara) with data:\n%s",
-            pprint.pformat(redact.redact(data) if isinstance(data, dict) else data),
-        )
         try:
+            if request.httprequest.mimetype == 'application/json':
+                data = self._aps_tamara_read_body()
             self._aps_tamara_handle_message(data, channel='webhook')
         except HTTPException as error:
             # Answered rather than raised: an exception would roll back the record of the refused
@@ -73,131 +67,132 @@ class APSTamaraController(http.Controller):
             return request.make_response('', status=error.code)
         return request.make_response('')
 
+    @staticmethod
+    def _aps_tamara_read_body():
+        """ Read a JSON body of at most `CALLBACK_MAX_BYTES` (a longer declared length is refused
+        before anything is read).
+
+        :return: The raw body.
+        :rtype: bytes
+        :raise RequestEntityTooLarge: If the body is longer.
+        """
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > aps_const.CALLBACK_MAX_BYTES:
+            raise RequestEntityTooLarge()
+        raw = httprequest.get_data(cache=False)
+        if len(raw) > aps_const.CALLBACK_MAX_BYTES:
+            raise RequestEntityTooLarge()
+        return raw
+
     def _aps_tamara_handle_message(self, data, channel='return'):
         """ Check a message from APS, apply it to its transaction and record it.
 
         A message about a transaction of Odoo's own APS (cards) provider, which shares the APS
         account and so the notification URL, is handed over to that provider.
 
-        :param dict data: The decoded message.
+        :param data: The form fields (dict) or the raw JSON body (bytes).
         :param str channel: 'return' or 'webhook', for the record of the message.
         :return: None
+        :raise RequestEntityTooLarge: If the body is too big.
         :raise BadRequest: If the message is malformed.
         :raise NotFound: If the message is about no known transaction.
         :raise Forbidden: If the signature is missing or invalid.
         """
         log_model = request.env['payment.aps_tamara.log']
-        provider_model = request.env['payment.provider']
-        if not isinstance(data, dict) or not data.get('merchant_reference'):
-            _logger.warning("Received an APS (Tamara) message without merchant reference.")
-            log_model._aps_tamara_record(
-                channel, 'malformed', received=data,
-                provider=provider_model._aps_tamara_find_provider(data),
-                note="no merchant reference",
-            )
-            raise BadRequest()
-        data = signing.normalize_message(data)
+        if (request.httprequest.content_length or 0) > aps_const.CALLBACK_MAX_BYTES:
+            raise RequestEntityTooLarge()  # Parsed before Odoo applied the route's limit.
         try:
-            tx_sudo = request.env['payment.transaction'].sudo()._get_tx_from_notification_data(
-                const.PROVIDER_CODE, data
-            )
+            message = callbacks.decode_json(data) if isinstance(data, bytes) \
+                else callbacks.flatten(data)
+            if not message.get('merchant_reference'):
+                raise callbacks.MalformedMessage("no merchant reference")
+        except callbacks.MalformedMessage as error:
+            _logger.warning("Refused an APS (Tamara) %s: %s.", channel, error.args[0])
+            log_model._aps_tamara_record(channel, 'malformed', note=error.args[0])
+            raise BadRequest() from None
+
+        try:
+            tx_sudo = request.env['payment.transaction'].sudo()._aps_tamara_find_payment(message)
         except ValidationError:
-            if aps_tx_sudo := self._aps_tamara_get_core_aps_tx(data):
-                self._aps_tamara_hand_over(data, aps_tx_sudo, channel)
+            if aps_tx_sudo := self._aps_tamara_get_core_aps_tx(message):
+                expected = aps_tx_sudo.provider_id._aps_calculate_signature(message, incoming=True)
+                self._aps_tamara_apply(
+                    message, aps_tx_sudo, 'aps', channel,
+                    signing.signatures_match(expected, message.get('signature')),
+                    outcome='forwarded',
+                )
                 return
-            _logger.warning(
-                "Received an APS (Tamara) message for unknown reference %s.",
-                data['merchant_reference'],
-            )
-            log_model._aps_tamara_record(
-                channel, 'unknown', received=data,
-                provider=provider_model._aps_tamara_find_provider(data),
-            )
-            raise NotFound()
+            provider = request.env['payment.provider']._aps_tamara_find_signing_provider(message)
+            self._aps_tamara_log(channel, message, 'unknown reference')
+            log_model._aps_tamara_record(channel, 'unknown', received=message, provider=provider)
+            raise NotFound() from None
         self._aps_tamara_apply(
-            data, tx_sudo, const.PROVIDER_CODE, self._verify_notification_signature,
-            channel,
+            message, tx_sudo, const.PROVIDER_CODE, channel,
+            tx_sudo.provider_id._aps_tamara_is_signature_valid(message),
         )
 
-    def _aps_tamara_apply(self, data, tx_sudo, provider_code, verify_signature, channel,
+    def _aps_tamara_apply(self, message, tx_sudo, provider_code, channel, is_signed,
                           outcome='accepted'):
-        """ Check the signature of a message, apply it to its transaction and record it.
+        """ Apply a message to its transaction, if signed, and record it.
 
-        :param dict data: The normalized message.
-        :param payment.transaction tx_sudo: The sudoed transaction the message is about.
+        The transaction is locked only once the signature is known valid, with a fresh view of
+        the database (`_aps_tamara_wait_and_lock_row`): the messages of one payment arriving
+        together are applied one after the other, without serialization failures.
+
+        :param dict message: The message, values as strings.
+        :param payment.transaction tx_sudo: The sudoed transaction it names (a payment).
         :param str provider_code: The code of the provider that processes the message.
-        :param function verify_signature: The provider's check, raising `Forbidden`.
         :param str channel: 'return' or 'webhook'.
+        :param bool is_signed: Whether the signature is valid (checked in constant time).
         :param str outcome: How to record an applied message.
         :return: None
         :raise Forbidden: If the signature is missing or invalid.
         :raise BadRequest: If the message cannot be applied; nothing changed then.
         """
         log_model = request.env['payment.aps_tamara.log']
+        if not is_signed:
+            self._aps_tamara_log(channel, message, 'missing or invalid signature')
+            log_model._aps_tamara_record(channel, 'forged', tx=tx_sudo, received=message)
+            raise Forbidden()
+        tx_sudo._aps_tamara_wait_and_lock_row()
         try:
-            verify_signature(data, tx_sudo)
-        except Forbidden:
-            log_model._aps_tamara_record(channel, 'forged', tx=tx_sudo, received=data)
-            raise
+            # The payment, or the refund a REFUND message is about.
+            target_sudo = tx_sudo.browse()._get_tx_from_notification_data(provider_code, message)
+        except ValidationError:
+            # A refund whose request is not saved yet: APS sends the message again.
+            self._aps_tamara_log(channel, message, 'unknown maintenance reference')
+            log_model._aps_tamara_record(channel, 'unknown', tx=tx_sudo, received=message)
+            raise NotFound() from None
         try:
             # A savepoint: a message refused half-way changes nothing.
             with request.env.cr.savepoint():
-                tx_sudo._handle_notification_data(provider_code, data)
+                target_sudo._handle_notification_data(provider_code, message)
         except ValidationError as error:
-            _logger.warning(
-                "Unable to handle the APS message about %s: %s", tx_sudo.reference, error
-            )
+            self._aps_tamara_log(channel, message, f'not applied: {error.args[0]}')
             log_model._aps_tamara_record(
-                channel, 'malformed', tx=tx_sudo, received=data, note=str(error.args[0])[:200]
+                channel, 'malformed', tx=target_sudo, received=message,
+                note=str(error.args[0])[:200],
             )
-            raise BadRequest()
-        log_model._aps_tamara_record(channel, outcome, tx=tx_sudo, received=data)
+            raise BadRequest() from None
+        self._aps_tamara_log(channel, message, outcome, level=logging.INFO)
+        log_model._aps_tamara_record(channel, outcome, tx=target_sudo, received=message)
 
-    def _aps_tamara_get_core_aps_tx(self, data):
+    @staticmethod
+    def _aps_tamara_log(channel, message, outcome, level=logging.WARNING):
+        """ Log one line about a message: what it is about, never its content. """
+        _logger.log(
+            level, "APS (Tamara) %s about %r (%s %s %s): %s.", channel,
+            message.get('merchant_reference', '')[:64], message.get('command', '')[:20],
+            message.get('maintenance_reference', '')[:64], message.get('response_code', '')[:10],
+            outcome,
+        )
+
+    def _aps_tamara_get_core_aps_tx(self, message):
         """ Return the transaction of Odoo's own APS provider (`payment_aps`, if installed) that
         the message is about, if any. """
         env = request.env
         if 'aps' not in dict(env['payment.provider']._fields['code'].selection):
             return None
         return env['payment.transaction'].sudo().search([
-            ('reference', '=', data['merchant_reference']), ('provider_code', '=', 'aps'),
+            ('reference', '=', message['merchant_reference']), ('provider_code', '=', 'aps'),
         ], limit=1) or None
-
-    def _aps_tamara_hand_over(self, data, aps_tx_sudo, channel):
-        """ Hand a message about a transaction of Odoo's own APS provider over to it: checked with
-        that provider's own signature method and processed by it.
-
-        :param dict data: The normalized message.
-        :param payment.transaction aps_tx_sudo: The sudoed transaction of the `aps` provider.
-        :param str channel: 'return' or 'webhook'.
-        :return: None
-        :raise Forbidden: If the signature is missing or invalid.
-        """
-        # Imported here: `payment_aps` is not a dependency, and is installed when we get here.
-        from odoo.addons.payment_aps.controllers.main import APSController  # noqa: PLC0415
-
-        _logger.info(
-            "Handing the APS message about %s over to the Amazon Payment Services provider.",
-            aps_tx_sudo.reference,
-        )
-        self._aps_tamara_apply(
-            data, aps_tx_sudo, 'aps', APSController._verify_notification_signature, channel,
-            outcome='forwarded',
-        )
-
-    @staticmethod
-    def _verify_notification_signature(notification_data, tx_sudo):
-        """ Check in constant time that the received signature matches the expected one.
-
-        :param dict notification_data: The notification data.
-        :param recordset tx_sudo: The sudoed transaction referenced by the notification data, as a
-                                  `payment.transaction` record.
-        :return: None
-        :raise Forbidden: If the signature is missing or does not match.
-        """
-        if not tx_sudo.provider_id._aps_tamara_is_signature_valid(notification_data):
-            _logger.warning(
-                "Received an APS (Tamara) message with missing or invalid signature for %s.",
-                tx_sudo.reference,
-            )
-            raise Forbidden()

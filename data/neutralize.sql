@@ -9,3 +9,6 @@ UPDATE payment_provider
        aps_tamara_sha_request_test = NULL,
        aps_tamara_sha_response_test = NULL,
        aps_tamara_sandbox_url = NULL;
+
+-- forget the messages exchanged with APS (references, amounts and codes of real payments)
+DELETE FROM payment_aps_tamara_log;

@@ -1,11 +1,10 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-import json
 import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.aps import redact
@@ -19,7 +18,10 @@ class PaymentAPSTamaraLog(models.Model):
     request sent with its answer. Secrets are masked.
 
     One row per message (never a counter updated in place) keeps the counts right when several
-    workers receive messages at the same time. Old rows are removed by the autovacuum.
+    workers receive messages at the same time. Refused messages (anyone can post them) are kept
+    up to `const.REFUSED_LOG_MAX_PER_HOUR` an hour per provider; old rows are removed by the
+    autovacuum. What is kept of a message is a bounded excerpt without the customer's personal
+    data; every row belongs to a company.
     """
     _name = 'payment.aps_tamara.log'
     _description = "Tamara (APS) Message"
@@ -32,7 +34,8 @@ class PaymentAPSTamaraLog(models.Model):
     )
     company_id = fields.Many2one(
         string="Company", comodel_name='res.company', index=True, readonly=True,
-        help="The company of the provider; empty when the message could not be attributed.",
+        help="The company of the transaction or provider; the current company for a message "
+             "that could not be attributed.",
     )
     transaction_id = fields.Many2one(
         string="Transaction", comodel_name='payment.transaction', index='btree_not_null',
@@ -63,6 +66,13 @@ class PaymentAPSTamaraLog(models.Model):
     response_data = fields.Text(string="Received from APS", readonly=True)
     note = fields.Char(string="Note", readonly=True)
 
+    def init(self):
+        # Counting the refused messages of the last hour reads this index only.
+        create_index(
+            self.env.cr, 'payment_aps_tamara_log_refused_recent_index', self._table,
+            ['create_date', 'provider_id'], where=f"state IN {tuple(const.REFUSED_LOG_STATES)}",
+        )
+
     @api.model
     def _aps_tamara_record(self, channel, state, provider=None, tx=None, received=None,
                            sent=None, note=None):
@@ -75,16 +85,23 @@ class PaymentAPSTamaraLog(models.Model):
         :param dict received: What APS sent, if anything.
         :param dict sent: What was sent to APS, if anything.
         :param str note: What went wrong, in a few words.
-        :return: The new record.
+        :return: The new record, or nothing for a refused message beyond the hourly bound.
         """
         received = received if isinstance(received, dict) else {}
         sent = sent if isinstance(sent, dict) else {}
         if not provider and tx:
             provider = tx.provider_id
+        if state in const.REFUSED_LOG_STATES and self._aps_tamara_is_flooded(provider):
+            _logger.debug(
+                "Not recording a refused APS (Tamara) message (%s): more than %s in the last hour.",
+                state, const.REFUSED_LOG_MAX_PER_HOUR,
+            )
+            return self.browse()
         reference = received.get('merchant_reference') or sent.get('merchant_reference')
+        company = (tx and tx.company_id) or (provider and provider.company_id) or self.env.company
         return self.sudo().create({
             'provider_id': provider.id if provider else False,
-            'company_id': provider.company_id.id if provider else False,
+            'company_id': company.id,
             'transaction_id': tx.id if tx else False,
             'channel': channel,
             'state': state,
@@ -102,11 +119,21 @@ class PaymentAPSTamaraLog(models.Model):
 
     @api.model
     def _aps_tamara_dump(self, params):
-        """ Render parameters as readable JSON, secrets masked. """
-        return json.dumps(
-            redact.redact({str(k): v for k, v in params.items()}), indent=1, sort_keys=True,
-            ensure_ascii=False, default=str,
-        )
+        """ Render parameters as a bounded excerpt: secrets masked, personal data left out. """
+        return redact.excerpt(params)
+
+    @api.model
+    def _aps_tamara_is_flooded(self, provider):
+        """ Whether the refused messages of the last hour, of the provider (or unattributed), have
+        reached the bound. Workers counting at the same instant may each add one more row. """
+        self.env.cr.execute(SQL(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM payment_aps_tamara_log"
+            " WHERE state IN %s AND create_date >= %s AND provider_id IS NOT DISTINCT FROM %s"
+            " LIMIT %s) AS recent",
+            tuple(const.REFUSED_LOG_STATES), fields.Datetime.now() - timedelta(hours=1),
+            provider.id if provider else None, const.REFUSED_LOG_MAX_PER_HOUR,
+        ))
+        return self.env.cr.fetchone()[0] >= const.REFUSED_LOG_MAX_PER_HOUR
 
     @api.autovacuum
     def _gc_aps_tamara_logs(self):

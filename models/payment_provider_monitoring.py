@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.osv import expression
 
 from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import signing
 
 
 class PaymentProvider(models.Model):
@@ -52,7 +53,15 @@ class PaymentProvider(models.Model):
     )
     aps_tamara_unknown_count = fields.Integer(
         string="Notifications for Unknown References", compute='_compute_aps_tamara_health',
-        help="Notifications over the last 30 days about a reference Odoo does not know.",
+        help="Notifications over the last 30 days about a reference Odoo does not know, signed "
+             "with this provider's SHA response phrase. Unsigned ones, which anyone can send, are "
+             "counted apart.",
+    )
+    aps_tamara_unattributed_count = fields.Integer(
+        string="Unsigned Messages (All Providers)", compute='_compute_aps_tamara_health',
+        help="Refused notifications over the last 30 days that no Tamara provider signed (unknown "
+             "references, invalid signatures, malformed bodies): anyone can send them. At most "
+             "100 an hour are recorded.",
     )
     aps_tamara_stuck_count = fields.Integer(
         string="Payments Waiting Too Long", compute='_compute_aps_tamara_health',
@@ -74,12 +83,17 @@ class PaymentProvider(models.Model):
         """ Compute the notification health from the record of received messages. """
         log_model = self.env['payment.aps_tamara.log'].sudo()
         since = fields.Datetime.now() - timedelta(days=const.HEALTH_WINDOW_DAYS)
+        unattributed_count = log_model.search_count([
+            ('provider_id', '=', False), ('channel', '=', 'webhook'),
+            ('state', 'in', const.REFUSED_LOG_STATES), ('create_date', '>=', since),
+        ])
         for provider in self:
             if provider.code != const.PROVIDER_CODE or not provider.id:
                 provider.update({
                     'aps_tamara_last_notification_at': False,
                     'aps_tamara_accepted_count': 0, 'aps_tamara_forged_count': 0,
-                    'aps_tamara_unknown_count': 0, 'aps_tamara_stuck_count': 0,
+                    'aps_tamara_unknown_count': 0, 'aps_tamara_unattributed_count': 0,
+                    'aps_tamara_stuck_count': 0,
                     'aps_tamara_unnotified_count': 0, 'aps_tamara_health_warning': False,
                 })
                 continue
@@ -109,10 +123,31 @@ class PaymentProvider(models.Model):
                 'aps_tamara_accepted_count': counts.get('accepted', 0),
                 'aps_tamara_forged_count': counts.get('forged', 0),
                 'aps_tamara_unknown_count': counts.get('unknown', 0),
+                'aps_tamara_unattributed_count': unattributed_count,
                 'aps_tamara_stuck_count': stuck_count,
                 'aps_tamara_unnotified_count': unnotified_count,
                 'aps_tamara_health_warning': warning,
             })
+
+    @api.model
+    def _aps_tamara_find_signing_provider(self, message):
+        """ Return the Tamara provider that signed a message about no known transaction, to count
+        it in the provider's health; nothing for an unsigned one (its `merchant_identifier` proves
+        nothing: a flood of guessed references would otherwise bury a real alarm).
+
+        :param dict message: The received message, values as strings.
+        :return: The sudoed provider, or an empty recordset.
+        :rtype: payment.provider
+        """
+        provider = self._aps_tamara_find_provider(message)
+        identifier = message.get('merchant_identifier')
+        for environment in ('test', 'enabled') if provider else ():
+            credentials = provider._aps_tamara_get_credentials(environment)
+            if credentials['merchant_identifier'] == identifier and signing.is_signature_valid(
+                message, credentials['sha_response'], credentials['sha_type']
+            ):
+                return provider
+        return provider.browse()
 
     def _aps_tamara_get_stuck_domain(self):
         """ Return the domain of the provider's Tamara payments still pending after the check

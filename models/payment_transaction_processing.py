@@ -2,7 +2,9 @@
 
 import logging
 
-from odoo import _, models
+from psycopg2 import errors
+
+from odoo import _, api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -26,6 +28,9 @@ class PaymentTransaction(models.Model):
         """ Override of `payment` to find the transaction from APS' `merchant_reference`, and lock
         it so that concurrent messages about it (return, notifications) are applied one at a time.
 
+        The message must have been signature-checked (`_aps_tamara_find_payment` finds the
+        transaction to check it with, without any lock).
+
         :param str provider_code: The code of the provider that handled the transaction.
         :param dict notification_data: The notification data sent by the provider.
         :return: The transaction if found.
@@ -36,6 +41,22 @@ class PaymentTransaction(models.Model):
         if provider_code != const.PROVIDER_CODE or len(tx) == 1:
             return tx
 
+        tx = self._aps_tamara_find_payment(notification_data)
+        tx._aps_tamara_lock_row()
+        if notification_data.get('command') == 'REFUND':
+            return tx._aps_tamara_get_refund_tx_from_notification_data(notification_data)
+        return tx
+
+    @api.model
+    def _aps_tamara_find_payment(self, notification_data):
+        """ Return the Tamara payment a message names by its `merchant_reference`, without lock
+        (a message about one of its refunds names the payment).
+
+        :param dict notification_data: The message, values as strings.
+        :return: The payment.
+        :rtype: recordset of `payment.transaction`
+        :raise ValidationError: If the data match no transaction.
+        """
         reference = notification_data.get('merchant_reference')
         if not reference or not isinstance(reference, str):
             raise ValidationError(_("Received data with missing reference."))
@@ -46,9 +67,6 @@ class PaymentTransaction(models.Model):
             raise ValidationError(_(
                 "No transaction found matching reference %s.", reference
             ))
-        tx._aps_tamara_lock_row()
-        if notification_data.get('command') == 'REFUND':
-            return tx._aps_tamara_get_refund_tx_from_notification_data(notification_data)
         return tx
 
     def _aps_tamara_get_refund_tx_from_notification_data(self, notification_data):
@@ -209,12 +227,14 @@ class PaymentTransaction(models.Model):
         """ Lock the transaction's row until the end of the database transaction.
 
         Whatever changes a transaction on APS' word (a message, an operation, the reconciliation)
-        takes this lock first, so that they apply one at a time.
+        takes this lock first, so that they apply one at a time. A request that waited for it
+        while the holder changed the row fails with a serialization error, which Odoo answers by
+        retrying the request: it is raised quietly (no ERROR in the log), Odoo logs the retry.
 
         :param bool skip_locked: Give up at once, rather than wait, if the row is already locked.
         :param bool mark_changed: Also mark the row as changed (for an operation): a message about
-                                  the same payment waiting for the lock is then retried by Odoo with
-                                  a fresh view of the database, and finds the refund or capture
+                                  the same payment waiting for the lock then takes it again with a
+                                  fresh view of the database, and finds the refund or capture
                                   saved meanwhile rather than missing it. Never skips.
         :return: Whether the row is locked: always, unless `skip_locked`.
         :rtype: bool
@@ -224,11 +244,47 @@ class PaymentTransaction(models.Model):
             self.env.cr.execute(SQL(
                 "UPDATE payment_transaction SET write_date = (NOW() AT TIME ZONE 'UTC') "
                 "WHERE id = %s", self.id,
-            ))
+            ), log_exceptions=False)
             self.invalidate_recordset(['write_date'])
             return True
         self.env.cr.execute(SQL(
             "SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE %s",
             self.id, SQL("SKIP LOCKED") if skip_locked else SQL(),
-        ))
+        ), log_exceptions=False)
         return bool(self.env.cr.fetchone())
+
+    def _aps_tamara_wait_and_lock_row(self):
+        """ Lock the transaction's row for a message about it, in a database transaction that
+        sees everything committed by the previous holder of the lock.
+
+        Odoo runs requests in REPEATABLE READ: a database transaction sees the database as it was
+        at its first query. A message that waits for the lock while another message about the
+        same payment is applied (the shopper's return and APS' notifications arrive together)
+        would see the payment as it was before, and PostgreSQL would refuse its changes ("could
+        not serialize access due to concurrent update"; Odoo logs an ERROR, then retries the whole
+        request after a random delay). Instead, the lock is taken without waiting as the first
+        query of a new database transaction; when it is held, the request waits for the holder in
+        a database transaction that it then throws away, and takes the lock again.
+
+        Only for a request that has written nothing yet: its database transaction is rolled back.
+
+        :return: None
+        """
+        self.ensure_one()
+        cr = self.env.cr
+        lock = "SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE"
+        for _attempt in range(const.LOCK_ATTEMPTS):
+            cr.rollback()  # The next query starts a new database transaction and view.
+            self.env.transaction.reset()
+            try:
+                cr.execute(SQL(lock + " NOWAIT", self.id), log_exceptions=False)
+                return
+            except (errors.LockNotAvailable, errors.SerializationFailure):
+                cr.rollback()
+            try:
+                cr.execute(SQL(lock, self.id), log_exceptions=False)  # Wait for the holder.
+            except errors.SerializationFailure:
+                pass  # It changed the row: the next attempt sees it.
+        cr.rollback()
+        self.env.transaction.reset()
+        self._aps_tamara_lock_row()

@@ -16,3 +16,7 @@ from . import test_multi_company
 from . import test_browser_backend
 from . import test_browser_mobile
 from . import test_migrations
+from . import test_safety_money
+from . import test_safety_hostile
+from . import test_safety_access
+from . import test_safety_fuzz

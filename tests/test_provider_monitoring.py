@@ -77,7 +77,7 @@ class TestNotificationHealth(APSTamaraCommon):
         unattributed = self._log(reference='NOT-A-TX-2')
         self.assertEqual(unattributed.state, 'unknown')
         self.assertFalse(unattributed.provider_id)
-        self.assertFalse(unattributed.company_id)
+        self.assertEqual(unattributed.company_id, self.env.company)
 
     @mute_logger(CONTROLLER_LOGGER)
     def test_malformed_notifications_are_recorded(self):

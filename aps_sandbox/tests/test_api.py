@@ -45,10 +45,12 @@ def test_partial_refunds_then_over_refund(sandbox, paid):
     assert check['refunded_amount'] == '50000'
 
 
-def test_repeated_maintenance_reference_refunds_once(sandbox, paid):
+def test_repeated_maintenance_reference_is_refused_not_replayed(sandbox, paid):
+    """APS documents a retry with the same reference only after a declined refund: no replay."""
     first = refund(sandbox, paid, 30000, maintenance_reference='RF-1')
     again = refund(sandbox, paid, 30000, maintenance_reference='RF-1')
-    assert first == again and again['response_code'] == '06000'
+    assert first['response_code'] == '06000'
+    assert (again['status'], again['response_code'], again['response_message']) == ('07', '07007', 'Duplicate order number')
     check = call_api(sandbox, query_command='CHECK_STATUS', merchant_reference=paid['merchant_reference'])
     assert check['refunded_amount'] == '30000'
     assert refund(sandbox, paid, 30000, maintenance_reference='RF-2')['response_code'] == '07048'
