@@ -8,12 +8,12 @@ from playwright.sync_api import expect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
 
-APS_PAYMENT_PAGE = const.PAYMENT_PAGE_URLS['test']
+APS_PAYMENT_PAGE = aps_const.PAYMENT_PAGE_URLS['test']
 
 
 @tagged('post_install', '-at_install')
