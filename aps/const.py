@@ -210,3 +210,19 @@ PERSONAL_PARAMETERS = (
     'card_number', 'expiry_date', 'card_security_code', 'token_name', 'remember_me',
     'order_description', 'billing_address', 'shipping_address',
 )
+
+# === Money safety: late payments, refunds of unknown outcome, convenience fee (items 1, 8, 9, 10)
+
+# The response code of a purchase whose customer has not acted yet on Tamara's page (19 pending +
+# 065 "Transaction waiting for customer's action"): a checkout the shopper may have abandoned, the
+# only pending answer after which the reconciliation may cancel the payment. Every other pending or
+# on-hold answer (15777 "Processed but failed to receive confirmation"...) may still end paid, as
+# APS' own plugins assume: they keep such orders on hold and never cancel them.
+WAITING_FOR_CUSTOMER_RESPONSE_CODE = '19065'
+# A refund's `maintenance_reference` APS already has (07 + 007 "Duplicate order number"): APS
+# allows a retry with the same reference only "if the refund transaction was declined"
+# (https://paymentservices.amazon.com/docs/api/managing-payments/refund), so this answer to a
+# repeated reference means the refund went through or is on hold, not that it failed.
+DUPLICATE_MESSAGE_CODE = '007'
+# The status of a successful void: a payment voided in Odoo never comes back on a late message.
+VOID_SUCCESS_STATUS = '08'

@@ -40,6 +40,27 @@ def map_status(status, response_code):
     return 'error'
 
 
+def is_late_payment(current_state, target_state, last_response_code):
+    """Tell whether an APS message says paid (or authorized) about a payment that Odoo canceled
+    or set in error: the customer was charged, so it must be applied all the same. A payment
+    voided through APS (its last answer a void success) stays voided.
+    """
+    return current_state in ('cancel', 'error') and target_state in ('done', 'authorized') \
+        and (last_response_code or '')[:2] != const.VOID_SUCCESS_STATUS
+
+
+def may_cancel_unpaid(answer):
+    """Tell whether APS' answer to CHECK_STATUS allows canceling a payment left without answer:
+    APS knows no such order, or the customer never acted on Tamara's page. Any other pending or
+    on-hold answer may still end paid.
+    """
+    return is_order_not_found(answer) or (
+        answer.get('status') == const.CHECK_STATUS_SUCCESS_STATUS
+        and answer.get('transaction_code') == const.WAITING_FOR_CUSTOMER_RESPONSE_CODE
+        and not parse_minor_amount(answer.get('authorized_amount'))
+    )
+
+
 def is_transition_allowed(current_state, target_state):
     """Tell whether an APS message may move a payment from one state to another.
 
@@ -60,16 +81,19 @@ def map_operation_status(command, status, response_code):
     :return: 'done' (refunded or captured), 'cancel' (voided), 'pending' (on hold) or 'error'.
     :rtype: str
     """
-    success_status, _failure_status = const.OPERATION_STATUSES[command]
+    success_status, failure_status = const.OPERATION_STATUSES[command]
     if status == success_status \
             and get_message_code(response_code) == const.SUCCESS_MESSAGE_CODE:
         return 'cancel' if command == 'VOID_AUTHORIZATION' else 'done'
     if response_code in const.ON_HOLD_RESPONSE_CODES:
         return 'pending'
+    if command == 'REFUND' and status == failure_status \
+            and get_message_code(response_code) == const.DUPLICATE_MESSAGE_CODE:
+        return 'pending'  # APS already has this refund: done or on hold, never declined.
     return 'error'
 
 
-def check_status_to_notification(answer, currency):
+def check_status_to_notification(answer, currency, paid_amounts=()):
     """Turn APS' answer to CHECK_STATUS into the payment result it stands for, shaped like a
     notification so that it is applied by the same code.
 
@@ -80,6 +104,9 @@ def check_status_to_notification(answer, currency):
     :param dict answer: The verified answer, values as strings.
     :param str currency: The currency of the transaction (CHECK_STATUS does not carry one; APS
                          refuses any other currency on the order).
+    :param tuple paid_amounts: The captured amounts (minor units) that mean paid in full even if
+                               less than authorized: the payment's amount without the convenience
+                               fee, which a CAPTURE never adds.
     :return: The notification-like result, or None if APS does not know the order.
     :rtype: dict|None
     """
@@ -95,7 +122,7 @@ def check_status_to_notification(answer, currency):
         'response_message': answer.get('transaction_message') or '',
         'currency': currency,
     }
-    if captured and captured >= authorized:
+    if captured and (captured >= authorized or captured in paid_amounts):
         status = const.PURCHASE_SUCCESS_STATUS
         return dict(result, command='PURCHASE', status=status,
                     response_code=status + const.SUCCESS_MESSAGE_CODE, amount=str(captured))
@@ -113,3 +140,10 @@ def check_status_to_notification(answer, currency):
 def is_order_not_found(answer):
     """Tell whether APS' answer to CHECK_STATUS says that it does not know the order."""
     return get_message_code(answer.get('response_code')) == const.ORDER_NOT_FOUND_MESSAGE_CODE
+
+
+def is_refund_on_hold(answer):
+    """Tell whether APS' answer to CHECK_STATUS shows a refund on hold as the order's last
+    operation: its amount is not in `refunded_amount` yet, but it may still go through."""
+    return answer.get('transaction_status') == const.OPERATION_STATUSES['REFUND'][0] \
+        and answer.get('transaction_code') in const.ON_HOLD_RESPONSE_CODES

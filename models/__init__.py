@@ -10,6 +10,8 @@ from . import payment_transaction
 from . import payment_transaction_processing
 from . import payment_transaction_operations
 from . import payment_transaction_reconciliation
+from . import payment_transaction_capture
 from . import payment_aps_tamara_log
 from . import sale_order
 from . import account_move
+from . import account_payment

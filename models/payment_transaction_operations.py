@@ -2,7 +2,7 @@
 
 import logging
 
-from odoo import _, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_repr
 
@@ -18,6 +18,13 @@ class PaymentTransaction(models.Model):
     """ Refund, capture and void through APS' paymentApi, and their results
     (https://paymentservices.amazon.com/docs/api/managing-payments/refund). """
     _inherit = 'payment.transaction'
+
+    aps_tamara_capture_sent_at = fields.Datetime(
+        string="Capture Sent to APS At",
+        help="When Odoo sent APS the CAPTURE of this authorization. It is never sent again "
+             "automatically: if its outcome is unknown, the status checks tell.",
+        readonly=True, copy=False,
+    )
 
     def _aps_tamara_get_refundable_amount(self):
         """ Return what is left to refund of the payment: its amount less the refunds done or in
@@ -64,21 +71,31 @@ class PaymentTransaction(models.Model):
     def _send_refund_request(self, amount_to_refund=None):
         """ Override of `payment` to refund the payment through APS' paymentApi.
 
-        The refund transaction's reference is sent as `maintenance_reference`: sending it again
-        (after a timeout, for instance) never refunds twice. A refund whose outcome is unknown
-        stays draft; APS' notification or the reconciliation settles it.
+        The refund transaction, with its `maintenance_reference`, is saved before APS is called
+        (and without keeping the payment locked meanwhile): a refund whose outcome is unknown
+        (no answer, unverifiable answer, crash) stays in progress and counts against what is left
+        to refund; the reconciliation finds out from APS what became of it before anything is
+        sent again. A payment has one refund in progress at a time, so that APS' refunded amount
+        tells what became of it.
 
         Note: self.ensure_one()
 
         :param float amount_to_refund: The amount to refund; the whole payment by default.
         :return: The refund transaction.
         :rtype: recordset of `payment.transaction`
-        :raise UserError: If the amount exceeds what is left to refund; APS is not called then.
+        :raise UserError: If the amount exceeds what is left to refund, or another refund is in
+                          progress; APS is not called then.
         """
         if self.provider_code != const.PROVIDER_CODE:
             return super()._send_refund_request(amount_to_refund=amount_to_refund)
 
         self._aps_tamara_lock_row(mark_changed=True)
+        if self._aps_tamara_get_refunds_in_progress():
+            raise UserError(_(
+                "A refund of payment %(reference)s is still waiting for the answer of Amazon "
+                "Payment Services; it is checked automatically. Refund again once it is settled.",
+                reference=self.reference,
+            ))
         amount = amount_to_refund or self.amount
         refundable = self._aps_tamara_get_refundable_amount()
         if self.currency_id.compare_amounts(amount, 0) <= 0 \
@@ -98,11 +115,21 @@ class PaymentTransaction(models.Model):
         ).exists().filtered(lambda move: move.move_type == 'out_refund')
         if credit_note and credit_note.reversed_entry_id in self.invoice_ids:
             refund_tx.invoice_ids = credit_note
+        self._aps_tamara_commit()  # Saved as sent, and the payment's row free, before APS answers.
         refund_tx._aps_tamara_send_refund()
         return refund_tx
 
+    def _aps_tamara_get_refunds_in_progress(self):
+        """ Return the refunds of the payment sent to APS whose outcome is not known yet. """
+        self.ensure_one()
+        return self.child_transaction_ids.filtered(lambda tx: (
+            tx.operation == 'refund' and tx.state in ('draft', 'pending')
+            and tx.aps_tamara_maintenance_reference
+        ))
+
     def _aps_tamara_send_refund(self, session=None):
-        """ Send (or send again) the REFUND of this refund transaction and apply APS' answer.
+        """ Send the REFUND of this refund transaction and apply APS' answer. Never called while
+        the payment's row is locked: messages about it are not kept waiting on APS.
 
         Note: self.ensure_one()
 
@@ -117,8 +144,14 @@ class PaymentTransaction(models.Model):
         try:
             answer = self.provider_id._aps_tamara_make_request(payload, session=session)
         except ValidationError as error:
-            # The outcome is unknown: APS may have refunded. The refund stays in progress.
-            self.state_message = error.args[0]
+            # The outcome is unknown: APS may have refunded. The refund stays in progress, and
+            # counts against what is left to refund, until APS tells what became of it.
+            self.source_transaction_id._aps_tamara_lock_row(mark_changed=True)
+            self.invalidate_recordset()
+            if self.state == 'draft':
+                self._set_pending(state_message=error.args[0])
+            elif self.state == 'pending':
+                self.state_message = error.args[0]
             return
         self._handle_notification_data(const.PROVIDER_CODE, answer)
 
@@ -174,6 +207,11 @@ class PaymentTransaction(models.Model):
     def _aps_tamara_send_operation(self, command, operation_tx):
         """ Send a CAPTURE or VOID_AUTHORIZATION of this payment and apply APS' answer.
 
+        A CAPTURE is recorded as sent (and committed) before APS is called, so that it is never
+        sent again automatically; APS is called without the payment's row locked. Only the
+        operation's amount is captured: APS documents no convenience fee on a CAPTURE (Tamara is
+        a PURCHASE-only method, https://paymentservices.amazon.com/docs/api/payment-methods/tamara).
+
         :param str command: CAPTURE or VOID_AUTHORIZATION.
         :param payment.transaction operation_tx: The payment, or its partial capture or void.
         :return: None
@@ -183,26 +221,14 @@ class PaymentTransaction(models.Model):
         self._aps_tamara_lock_row(mark_changed=True)
         amount = operation_tx.amount if command == 'CAPTURE' else None
         payload = self._aps_tamara_prepare_operation_payload(command, amount=amount)
-        if operation_tx.aps_tamara_convenience_fee and 'amount' in payload:
-            # APS authorized the convenience fee with the amount: capture it with the payment.
-            payload['amount'] = str(int(payload['amount']) + operation_tx.aps_tamara_convenience_fee)
+        if command == 'CAPTURE' and not self.aps_tamara_capture_sent_at:
+            self.aps_tamara_capture_sent_at = fields.Datetime.now()
+        self._aps_tamara_commit()
         answer = self.provider_id._aps_tamara_make_request(payload)
+        self._aps_tamara_lock_row(mark_changed=True)
+        operation_tx.invalidate_recordset()
         if operation_tx._aps_tamara_apply_operation_result(command, answer) == 'error':
             raise UserError(self.provider_id._aps_tamara_get_refusal_message(answer))
-
-    def _aps_tamara_capture_immediately(self):
-        """ Capture an authorized payment at once, as the provider is set to. If APS cannot
-        capture it now, it stays authorized; the reconciliation tries again.
-        """
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                self._send_capture_request()
-        except (UserError, ValidationError) as error:
-            _logger.warning(
-                "Could not capture the authorized Tamara payment %s at once: %s",
-                self.reference, error.args[0],
-            )
 
     def _aps_tamara_process_operation_data(self, command, notification_data):
         """ Apply the verified result of a REFUND, CAPTURE or VOID_AUTHORIZATION to the transaction
@@ -325,7 +351,8 @@ class PaymentTransaction(models.Model):
         elif target_state == 'cancel':
             self._set_canceled(state_message=_("Voided through Amazon Payment Services."))
         elif target_state == 'pending':
-            self._set_pending()
+            if self.state != 'pending':
+                self._set_pending()
         else:
             self._set_error(self.provider_id._aps_tamara_get_refusal_message(
                 notification_data

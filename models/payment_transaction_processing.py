@@ -4,7 +4,7 @@ import logging
 
 from psycopg2 import errors
 
-from odoo import _, api, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -23,6 +23,13 @@ class PaymentTransaction(models.Model):
     transaction found and locked, the message applied once
     (https://paymentservices.amazon.com/docs/managing-payments/tracking-a-payment/webhooks). """
     _inherit = 'payment.transaction'
+
+    aps_tamara_confirmed_amount = fields.Integer(
+        string="Amount Confirmed by APS (minor units)",
+        help="The amount APS confirmed for the payment, in minor currency units: the amount paid, "
+             "with the convenience fee if APS included it.",
+        readonly=True, copy=False,
+    )
 
     def _get_tx_from_notification_data(self, provider_code, notification_data):
         """ Override of `payment` to find the transaction from APS' `merchant_reference`, and lock
@@ -133,7 +140,10 @@ class PaymentTransaction(models.Model):
             raise ValidationError(_("Received data with missing payment status."))
 
         target_state = aps_status.map_status(status, response_code)
-        if not aps_status.is_transition_allowed(self.state, target_state):
+        late_payment = aps_status.is_late_payment(
+            self.state, target_state, self.aps_tamara_response_code
+        )
+        if not late_payment and not aps_status.is_transition_allowed(self.state, target_state):
             _logger.info(
                 "Ignored stale APS message for transaction %s: it is %s, the message says %s "
                 "(response code %s).", self.reference, self.state, target_state, response_code,
@@ -157,16 +167,19 @@ class PaymentTransaction(models.Model):
                 notification_data.get('amount'), notification_data.get('currency'),
                 self.reference, self.amount, self.currency_id.name,
             )
-            self._set_error(_(
-                "The amount or currency confirmed by Amazon Payment Services does not match the "
-                "payment. Please contact the shop."
-            ))
+            if not late_payment:
+                self._set_error(_(
+                    "The amount or currency confirmed by Amazon Payment Services does not match "
+                    "the payment. Please contact the shop."
+                ))
+        elif late_payment:
+            self._aps_tamara_apply_late_payment(target_state)
         elif target_state == 'done':
             self._set_done()
         elif target_state == 'authorized':
             self._set_authorized()
             if self.provider_id.aps_tamara_capture_immediately:
-                self._aps_tamara_capture_immediately()
+                self._aps_tamara_schedule_capture()
         elif target_state == 'pending':
             self._set_pending()
         elif target_state == 'cancel':
@@ -210,18 +223,69 @@ class PaymentTransaction(models.Model):
         detail = f"{response_message or '-'}, {response_code or '-'}"
         return env._("The payment was refused (%(detail)s).", detail=detail)
 
-    def _aps_tamara_is_amount_confirmed(self, notification_data):
-        """ Check that the amount and currency of APS' message are those of the transaction.
+    def _aps_tamara_apply_late_payment(self, target_state):
+        """ Apply APS' word that a payment Odoo canceled or set in error is paid (or authorized):
+        the customer was charged. The order, if canceled, is set back to a quotation so that the
+        post-processing confirms it, and the merchant is told on the order (or invoice).
 
-        APS confirms the amount in minor units, convenience fee included.
+        :param str target_state: 'done' or 'authorized'.
+        :return: None
+        """
+        self.ensure_one()
+        previous_state = self.state
+        _logger.warning(
+            "APS says transaction %s is %s, but it was %s in Odoo: applied, the merchant is told.",
+            self.reference, target_state, previous_state,
+        )
+        if target_state == 'done':
+            self._set_done(extra_allowed_states=('cancel', 'error'))
+        else:
+            self._set_authorized(extra_allowed_states=('cancel', 'error'))
+            if self.provider_id.aps_tamara_capture_immediately:
+                self._aps_tamara_schedule_capture()
+        # Applied on APS' signed word, whoever delivers it (the webhook runs as the public user).
+        tx_sudo = self.with_user(SUPERUSER_ID)
+        tx_sudo.sale_order_ids.filtered(lambda order: order.state == 'cancel').action_draft()
+        tx_sudo.env.flush_all()  # As the superuser: the order's computed fields read its lines.
+        note = _(
+            "Amazon Payment Services confirmed the Tamara payment %(reference)s after it was "
+            "%(state)s in Odoo: the customer was charged. The payment is now recorded and the "
+            "order confirmed; check the order, or refund the payment.",
+            reference=self.reference,
+            state=dict(self._fields['state']._description_selection(self.env))[previous_state],
+        )
+        for document in tx_sudo.sale_order_ids or tx_sudo.invoice_ids:
+            document.message_post(body=note, author_id=self.env.ref('base.partner_root').id)
+            document.activity_schedule(
+                'mail.mail_activity_data_warning',
+                summary=_("Paid at APS after being canceled in Odoo"),
+                note=note,
+                user_id=document.user_id.id or self.env.ref('base.user_admin').id,
+            )
+
+    def _aps_tamara_is_amount_confirmed(self, notification_data):
+        """ Check that the amount and currency of APS' message are those of the transaction, and
+        record the amount APS confirmed.
+
+        APS confirms a payment's amount in minor units, with or without the convenience fee that
+        was signed in the request (`aps.amounts.get_confirmed_fee`); an operation's (refund,
+        capture) without fee, since Odoo never adds the fee to an operation.
 
         :param dict notification_data: The notification data sent by APS.
         :return: Whether the amount and currency match.
         :rtype: bool
         """
-        expected = payment_utils.to_minor_currency_units(abs(self.amount), self.currency_id) \
-            + self.aps_tamara_convenience_fee  # Only a payment carries one.
-        return amounts.is_amount_confirmed(notification_data, expected, self.currency_id.name)
+        amount = payment_utils.to_minor_currency_units(abs(self.amount), self.currency_id)
+        if notification_data.get('currency') != self.currency_id.name:
+            return False
+        is_payment = notification_data.get('command') not in aps_const.OPERATION_COMMANDS
+        fee = self.aps_tamara_convenience_fee if is_payment else 0
+        confirmed_fee = amounts.get_confirmed_fee(notification_data, amount, fee)
+        if confirmed_fee is None:
+            return False
+        if is_payment and self.aps_tamara_confirmed_amount != amount + confirmed_fee:
+            self.aps_tamara_confirmed_amount = amount + confirmed_fee
+        return True
 
     def _aps_tamara_lock_row(self, skip_locked=False, mark_changed=False):
         """ Lock the transaction's row until the end of the database transaction.

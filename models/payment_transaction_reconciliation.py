@@ -7,9 +7,12 @@ import psycopg2
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara.aps import amounts as aps_amounts
+from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
 
@@ -28,30 +31,33 @@ class PaymentTransaction(models.Model):
 
         Payments redirected to Tamara, pending, or authorized while the provider captures at once,
         that got no final answer within the provider's delay, are checked with CHECK_STATUS and
-        the result is applied as a notification would be. Refunds whose outcome is unknown are
-        sent again with the same maintenance reference, which never refunds twice. A shopper's
+        the result is applied as a notification would be. Refunds in progress (on hold at APS, or
+        whose outcome is unknown) are settled from the refunded amount APS reports; one is sent
+        again only when APS shows it did not go through and never answered about it. A shopper's
         checkout abandoned for longer than the provider's delay is canceled; a payment APS knows
-        as authorized or paid never is.
+        as authorized, paid, pending or on hold never is.
 
         At most `limit` transactions are checked per run, the least recently checked first. Each
-        is locked (transactions locked by a notification being processed are skipped) and
-        committed on its own, so that runs may overlap and a second run changes nothing.
+        is claimed (skipped if a message or another run holds it) and committed before APS is
+        called, APS is called without any lock held, and the result applied under the payment's
+        lock: runs may overlap, and messages never wait on APS.
 
         :param int limit: The maximum number of transactions to check.
         :return: None
         """
-        tx_ids = self._aps_tamara_get_transactions_to_reconcile(limit)
+        txs = self.browse(self._aps_tamara_get_transactions_to_reconcile(limit))
+        last_checks = {tx.id: tx.aps_tamara_checked_at for tx in txs}
         session = self.env['payment.provider']._aps_tamara_new_session()
         try:
-            for tx in self.browse(tx_ids):
+            for tx in txs:
                 try:
-                    if not tx._aps_tamara_lock_row(skip_locked=True):
-                        continue  # A notification about it is being processed.
-                    tx.invalidate_recordset()
+                    if not tx._aps_tamara_claim_check(last_checks[tx.id]):
+                        continue  # Being processed by a message or another run.
+                    self._aps_tamara_commit()
                     tx._aps_tamara_reconcile(session)
                     self._aps_tamara_commit()
                 except psycopg2.OperationalError:
-                    # Changed by a concurrent message since the batch started: next run.
+                    # Changed by a concurrent message since it was claimed: next run.
                     self._aps_tamara_rollback()
                 except Exception:
                     _logger.exception("Could not reconcile the Tamara transaction %s.", tx.reference)
@@ -59,6 +65,21 @@ class PaymentTransaction(models.Model):
         finally:
             session.close()
         self._aps_tamara_flag_old_authorizations()
+
+    def _aps_tamara_claim_check(self, last_check):
+        """ Claim the transaction for this run's check: skipped if it is locked, or if another run
+        checked it since this one selected it. """
+        self.ensure_one()
+        self.env.cr.execute(SQL(
+            "SELECT 1 FROM payment_transaction WHERE id = %s "
+            "AND aps_tamara_checked_at IS NOT DISTINCT FROM %s FOR NO KEY UPDATE SKIP LOCKED",
+            self.id, last_check or None,
+        ))
+        if not self.env.cr.fetchone():
+            return False
+        self.invalidate_recordset()
+        self.aps_tamara_checked_at = fields.Datetime.now()
+        return True
 
     def action_aps_tamara_check_status(self):
         """ Ask APS now about the transactions and apply what it says, as the reconciliation
@@ -70,7 +91,7 @@ class PaymentTransaction(models.Model):
                 lambda tx: tx.provider_code == const.PROVIDER_CODE
                 and tx.state in ('draft', 'pending', 'authorized')
             ):
-                tx_sudo._aps_tamara_lock_row(mark_changed=True)
+                tx_sudo.aps_tamara_checked_at = fields.Datetime.now()
                 tx_sudo._aps_tamara_reconcile(session)
         finally:
             session.close()
@@ -98,8 +119,8 @@ class PaymentTransaction(models.Model):
                 '&', '&', ('state', '=', 'draft'), ('operation', '!=', 'refund'),
                 '&', ('aps_tamara_redirected_at', '!=', False),
                 ('aps_tamara_redirected_at', '<=', before),
-                # Refunds whose outcome is unknown.
-                '&', '&', ('state', '=', 'draft'), ('operation', '=', 'refund'),
+                # Refunds in progress: on hold at APS, or whose outcome is unknown.
+                '&', '&', ('state', 'in', ('draft', 'pending')), ('operation', '=', 'refund'),
                 '&', ('aps_tamara_maintenance_reference', '!=', False),
                 ('create_date', '<=', before),
                 # Payments APS left pending (or authorized, to capture).
@@ -114,7 +135,8 @@ class PaymentTransaction(models.Model):
         ).ids
 
     def _aps_tamara_reconcile(self, session=None):
-        """ Check one transaction with APS and apply the result.
+        """ Check one transaction with APS and apply the result. APS is called first, without any
+        lock; the payment is then locked and the answer applied.
 
         Note: self.ensure_one()
 
@@ -122,37 +144,61 @@ class PaymentTransaction(models.Model):
         :return: None
         """
         self.ensure_one()
-        self.aps_tamara_checked_at = fields.Datetime.now()
-        if self.operation == 'refund':
-            if self.state == 'draft' and self.aps_tamara_maintenance_reference:
-                self.source_transaction_id._aps_tamara_lock_row(mark_changed=True)
-                self._aps_tamara_send_refund(session=session)
-            return
-        if self.state not in ('draft', 'pending', 'authorized'):
-            return  # Settled by a message since the batch was selected.
+        payment = self.source_transaction_id if self.operation == 'refund' else self
         try:
-            answer = self.provider_id._aps_tamara_make_request(
-                {'query_command': 'CHECK_STATUS', 'merchant_reference': self.reference},
+            answer = payment.provider_id._aps_tamara_make_request(
+                {'query_command': 'CHECK_STATUS', 'merchant_reference': payment.reference},
                 session=session,
             )
         except ValidationError as error:
-            _logger.info("Could not check transaction %s with APS: %s", self.reference, error)
+            _logger.info("Could not check transaction %s with APS: %s", payment.reference, error)
             return
-        result = aps_status.check_status_to_notification(answer, self.currency_id.name)
+        payment._aps_tamara_lock_row(mark_changed=True)
+        (payment | self).invalidate_recordset()
+        if self.operation == 'refund':
+            to_send_again = payment._aps_tamara_apply_refund_check(answer)
+            self._aps_tamara_commit()  # The payment's row free before APS is called again.
+            for refund_tx in to_send_again:
+                _logger.info("Sending refund %s again: APS shows it was not made.",
+                             refund_tx.reference)
+                refund_tx._aps_tamara_send_refund(session=session)
+            return
+        if self.state not in ('draft', 'pending', 'authorized'):
+            return  # Settled by a message since it was selected.
+        self._aps_tamara_apply_check_status(answer)
+
+    def _aps_tamara_apply_check_status(self, answer):
+        """ Apply APS' answer to CHECK_STATUS about this payment. """
+        self.ensure_one()
+        paid = payment_utils.to_minor_currency_units(self.amount, self.currency_id)
+        result = aps_status.check_status_to_notification(
+            answer, self.currency_id.name, paid_amounts=(paid,)
+        )
         if result is None and not aps_status.is_order_not_found(answer):
             _logger.warning(
                 "APS refused to check transaction %s: %s", self.reference,
                 self.provider_id._aps_tamara_get_refusal_message(answer),
             )
             return
-        if result and aps_status.map_status(result['status'], result['response_code']) != 'pending':
+        target_state = result and aps_status.map_status(result['status'], result['response_code'])
+        if target_state and target_state != 'pending':
             self._handle_notification_data(const.PROVIDER_CODE, result)
-            if self.state == 'authorized' and self.provider_id.aps_tamara_capture_immediately:
-                self._aps_tamara_capture_immediately()
+            if self.state == 'authorized' and self.provider_id.aps_tamara_capture_immediately \
+                    and not self.aps_tamara_capture_sent_at:
+                self._aps_tamara_schedule_capture()
             if self.state in ('done', 'authorized', 'cancel', 'error'):
                 self._aps_tamara_post_process_now()
             return
-        # APS knows no payment (the order was never finished or never reached APS).
+        if not aps_status.may_cancel_unpaid(answer):
+            # Pending or on hold at APS: it may still end paid. Never canceled; asked again later.
+            self.write({
+                'aps_tamara_response_code': result['response_code'],
+                'aps_tamara_response_message': result['response_message'],
+            })
+            if self.state == 'draft':
+                self._set_pending()
+            return
+        # APS knows no payment, or the shopper never acted on Tamara's page.
         abandon_before = fields.Datetime.now() - timedelta(
             hours=max(self.provider_id.aps_tamara_abandon_after, 0)
         )
@@ -203,3 +249,37 @@ class PaymentTransaction(models.Model):
                     user_id=order.user_id.id or self.env.uid,
                 )
         self._aps_tamara_commit()
+
+    def _aps_tamara_apply_refund_check(self, answer):
+        """ Settle the payment's refunds in progress from APS' answer to CHECK_STATUS: those that
+        its `refunded_amount` (the total refunded for the order) covers, beyond the refunds done in
+        Odoo, are done. Return those that certainly did not go through yet and got no verified
+        answer from APS: the only ones that may be sent again.
+
+        :param dict answer: The verified answer to CHECK_STATUS about this payment.
+        :return: The refunds to send again.
+        :rtype: recordset of `payment.transaction`
+        """
+        self.ensure_one()
+        in_progress = self._aps_tamara_get_refunds_in_progress().sorted('id')
+        if answer.get('status') != aps_const.CHECK_STATUS_SUCCESS_STATUS or not in_progress:
+            return self.browse()
+        refunds = self.child_transaction_ids.filtered(lambda tx: tx.operation == 'refund')
+        surplus = aps_amounts.parse_minor_amount(answer.get('refunded_amount')) - sum(
+            payment_utils.to_minor_currency_units(-tx.amount, tx.currency_id)
+            for tx in refunds.filtered(lambda tx: tx.state == 'done')
+        )
+        to_send_again = self.browse()
+        for refund_tx in in_progress:
+            amount = payment_utils.to_minor_currency_units(-refund_tx.amount, refund_tx.currency_id)
+            if surplus >= amount:
+                surplus -= amount
+                _logger.info("APS' status check shows refund %s done.", refund_tx.reference)
+                if refund_tx._set_done(state_message=_(
+                    "Refunded, according to the status check of Amazon Payment Services."
+                )):
+                    self.env.ref('payment.cron_post_process_payment_tx')._trigger()
+            elif not surplus and not refund_tx.aps_tamara_response_code \
+                    and not aps_status.is_refund_on_hold(answer):
+                to_send_again |= refund_tx
+        return to_send_again

@@ -12,10 +12,14 @@ from odoo.addons.payment_aps_tamara.aps import signing
 PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
 TAMARA_TX_LOGGERS = tuple(f'odoo.addons.payment_aps_tamara.models.{name}' for name in (
     'payment_transaction', 'payment_transaction_processing', 'payment_transaction_operations',
-    'payment_transaction_reconciliation',
+    'payment_transaction_reconciliation', 'payment_transaction_capture',
 ))
 TAMARA_API_LOGGER = 'odoo.addons.payment_aps_tamara.models.payment_provider_api'
 CONTROLLER_LOGGER = 'odoo.addons.payment_aps_tamara.controllers.main'
+# The names of the layout before the split by concern (the safety tests use them): muting the
+# parent logger mutes the files under it.
+TAMARA_TX_LOGGER = 'odoo.addons.payment_aps_tamara.models'
+TAMARA_PROVIDER_LOGGER = TAMARA_API_LOGGER
 
 
 class APSTamaraCommon(PaymentHttpCommon):

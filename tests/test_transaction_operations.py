@@ -82,55 +82,73 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
         self.assertIn('Operation amount exceeds captured amount', refund.state_message)
         self.assertEqual(tx.state, 'done', "A refused refund leaves the payment as it is.")
 
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
-    def test_refund_timeout_then_retry_refunds_once(self):
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER, *TAMARA_TX_LOGGERS)
+    def test_refund_timeout_is_found_done_and_never_sent_again(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop', api_fault='timeout:2')
         with patch.object(aps_const, 'API_READ_TIMEOUT', 1):
             tx.action_refund(amount_to_refund=100.0)
         refund = self._refunds(tx)
-        self.assertEqual(refund.state, 'draft', "Nobody knows whether APS refunded.")
+        self.assertEqual(refund.state, 'pending', "Nobody knows whether APS refunded.")
         self.assertIn('did not answer in time', refund.state_message)
+        self.assertEqual(tx._aps_tamara_get_refundable_amount(), round(tx.amount - 100.0, 2),
+                         "It counts against what is left to refund.")
         self.sandbox.configure(api_fault='none')
+        with self.assertRaises(UserError):  # The merchant clicks Refund again.
+            tx.action_refund(amount_to_refund=100.0)
         self._wait_for_refunded(tx, 10000)  # APS made the refund after all.
 
         self.env['payment.transaction']._cron_aps_tamara_reconcile()
         self.env['payment.transaction']._cron_aps_tamara_reconcile()
 
-        self.assertEqual(refund.state, 'done')
-        self.assertEqual(len(self._refunds(tx)), 1)
+        self.assertEqual(refund.state, 'done', "Found done by asking APS (CHECK_STATUS).")
+        self.assertEqual(self._refunds(tx), refund)
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
         self.assertEqual(
-            {op['maintenance_reference'] for op in self._aps_operations(tx, 'REFUND')},
-            {refund.reference},
+            [(op['maintenance_reference'], op['response_code'])
+             for op in self._aps_operations(tx, 'REFUND')],
+            [(refund.reference, '06000')], "Sent once: never again after it went through.",
         )
 
-
-    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
+    @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refund_with_aps_down_or_unverifiable_answer_stays_in_progress(self):
         tx = self._pay()
-        self.sandbox.configure(notifications='drop')
-        for fault, message, refunded in (
-            ('http_500', 'HTTP error 500', 0),
-            ('bad_signature', 'could not be verified', 5000),  # APS refunded; Odoo can't trust it.
-        ):
-            with self.subTest(fault=fault):
-                self.sandbox.configure(api_fault=fault)
-                refund = tx._send_refund_request(amount_to_refund=50.0)
-                self.assertEqual(refund.state, 'draft')
-                self.assertIn(message, refund.state_message)
-                self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], refunded)
+        self.sandbox.configure(notifications='drop', api_fault='http_500')
+        lost = tx._send_refund_request(amount_to_refund=50.0)  # APS never saw it.
+        self.assertEqual(lost.state, 'pending')
+        self.assertIn('HTTP error 500', lost.state_message)
+        with self.assertRaises(UserError):
+            tx._send_refund_request(amount_to_refund=50.0)  # One refund in progress at a time.
+        self.assertFalse(self._aps_operations(tx, 'REFUND'))
+
         self.sandbox.configure(api_fault='none')
         self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.assertEqual(lost.state, 'done', "APS showed it was not made: sent again, once.")
+        self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 5000)
+
+        self.sandbox.configure(api_fault='bad_signature')
+        unverified = tx._send_refund_request(amount_to_refund=50.0)  # APS refunded.
+        self.assertEqual(unverified.state, 'pending')
+        self.assertIn('could not be verified', unverified.state_message)
+        self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
+        self.sandbox.configure(api_fault='none')
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+        self.env['payment.transaction']._cron_aps_tamara_reconcile()
+
         self.assertEqual(self._refunds(tx).mapped('state'), ['done', 'done'])
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
+        self.assertEqual(
+            [(op['maintenance_reference'], op['response_code'])
+             for op in self._aps_operations(tx, 'REFUND')],
+            [(lost.reference, '06000'), (unverified.reference, '06000')], "Each refund once.",
+        )
 
     @mute_logger(PAYMENT_TX_LOGGER, TAMARA_API_LOGGER)
     def test_refund_result_arriving_later_by_notification_is_applied_once(self):
         tx = self._pay()
         self.sandbox.configure(api_fault='bad_signature', notifications='delay:1')
         refund = tx._send_refund_request(amount_to_refund=75.0)
-        self.assertEqual(refund.state, 'draft', "The answer could not be trusted.")
+        self.assertEqual(refund.state, 'pending', "The answer could not be trusted.")
         self._after_api_call(tx, 2)
         self.assertEqual(refund.state, 'done', "The signed notification settles it.")
 
@@ -160,14 +178,23 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
         self.assertEqual(response.status_code, 404, "APS must send it again later.")
         self.assertFalse(self._refunds(tx), "Nothing is recorded from it.")
 
-        refund = tx._send_refund_request(amount_to_refund=100.0)  # The API answer (APS replays).
-        self.assertEqual((refund.reference, refund.state), (reference, 'done'))
+        # Odoo's request with the same reference: APS refuses a repeated reference that went
+        # through (07007), documented for declined refunds only; nothing is refunded again.
+        refund = tx._send_refund_request(amount_to_refund=100.0)
+        self.assertEqual((refund.reference, refund.state), (reference, 'pending'))
+        self.assertEqual(refund.aps_tamara_response_code, '07007')
+        self.assertEqual(tx._aps_tamara_get_refundable_amount(), round(tx.amount - 100.0, 2))
         for _attempt in range(2):  # APS' retries.
             self.assertEqual(self._post_notification(notification).status_code, 200)
         self.env.invalidate_all()
         self.assertEqual(self._refunds(tx), refund)
         self.assertEqual(refund.state, 'done')
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
+        self.assertEqual(
+            [(op['maintenance_reference'], op['response_code'])
+             for op in self._aps_operations(tx, 'REFUND')],
+            [(reference, '06000')], "Refunded once: the repeated reference was refused.",
+        )
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS, CONTROLLER_LOGGER)
     def test_back_office_refund_is_recorded_once(self):
@@ -196,8 +223,14 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_authorization_is_captured_at_once_by_default(self):
         self.sandbox.configure(capture='deferred')
-        tx = self._pay(deliveries=2)  # The authorization and the capture.
+        tx = self._pay()
+        self.assertEqual(tx.state, 'authorized')
+        self.assertFalse(self._aps_operations(tx, 'CAPTURE'), "Not while APS' message is applied.")
+        self.sandbox.configure(notifications='delay:1')
+        self.env['payment.transaction']._cron_aps_tamara_capture()  # As triggered.
+        self._after_api_call(tx, 2)  # The authorization and the capture.
         self.assertEqual(tx.state, 'done')
+        self.env['payment.transaction']._cron_aps_tamara_capture()
         aps = self.sandbox.transaction(tx.reference)
         self.assertEqual(aps['captured_amount'], aps['authorized_amount'])
         self.assertEqual(len(self._aps_operations(tx, 'CAPTURE')), 1)

@@ -73,6 +73,9 @@ def test_a_final_state_never_goes_back(current, target, allowed):
     ('REFUND', '06', '06013', 'error'),
     # The status of another command is no success.
     ('REFUND', '04', '04000', 'error'),
+    # A repeated maintenance_reference APS already has (documented retry: after a decline only).
+    ('REFUND', '07', '07007', 'pending'),
+    ('CAPTURE', '05', '05007', 'error'),
 ])
 def test_map_operation_status(command, status, code, expected):
     assert aps_status.map_operation_status(command, status, code) == expected
@@ -172,3 +175,43 @@ def test_operation_constants_are_consistent():
         success != failure for success, failure in const.OPERATION_STATUSES.values()
     )
     assert const.API_CONNECT_TIMEOUT > 0 and const.API_READ_TIMEOUT > 0
+
+
+@pytest.mark.parametrize('answer, may_cancel', [
+    ({'status': '11', 'response_code': '11036'}, True),  # APS knows no such order.
+    (_check_status(transaction_status='19', transaction_code='19065'), True),  # Shopper away.
+    (_check_status(transaction_status='15', transaction_code='15777'), False),  # On hold.
+    (_check_status(transaction_status='20', transaction_code='20064'), False),
+    (_check_status(transaction_status='19', transaction_code='19065', authorized_amount='5'), False),
+    ({'status': '11', 'response_code': '11006'}, False),  # The check itself failed.
+])
+def test_only_an_unknown_or_untouched_checkout_may_be_canceled(answer, may_cancel):
+    assert aps_status.may_cancel_unpaid(answer) is may_cancel
+
+
+@pytest.mark.parametrize('current, target, last_code, late', [
+    ('cancel', 'done', '', True),
+    ('error', 'done', '13666', True),
+    ('cancel', 'authorized', '', True),
+    ('cancel', 'authorized', '08000', False),  # Voided through APS: stays voided.
+    ('cancel', 'pending', '', False),
+    ('draft', 'done', '', False),
+    ('done', 'done', '14000', False),
+])
+def test_paid_at_aps_after_a_cancel_is_a_late_payment(current, target, last_code, late):
+    assert aps_status.is_late_payment(current, target, last_code) is late
+
+
+def test_check_status_captured_without_the_fee_is_paid():
+    answer = _check_status(authorized_amount='111361', captured_amount='111111',
+                           transaction_status='04', transaction_code='04000')
+    assert aps_status.check_status_to_notification(answer, 'SAR')['status'] == '02'
+    result = aps_status.check_status_to_notification(answer, 'SAR', paid_amounts=(111111,))
+    assert (result['status'], result['amount']) == ('14', '111111')
+
+
+def test_refund_on_hold_is_seen_in_check_status():
+    assert aps_status.is_refund_on_hold(_check_status(transaction_status='06',
+                                                      transaction_code='06006'))
+    assert not aps_status.is_refund_on_hold(_check_status(transaction_status='06',
+                                                          transaction_code='06000'))
