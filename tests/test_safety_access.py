@@ -85,8 +85,7 @@ class TestSafetyAccess(APSTamaraCommon):
         return report['providers'][self.provider]['reason']
 
     def _assert_refused(self, response, reason):
-        self.assertNotIn('redirect_form_html', response.get('result') or {},
-                         "No signed PURCHASE for a payment Tamara is not offered for.")
+        self.assertIn('error', response, "No signed PURCHASE for a payment Tamara is not offered for.")
         self.assertIn('ValidationError', response['error']['data']['name'])
         self.assertIn(reason, response['error']['data']['message'])
 
