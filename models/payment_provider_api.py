@@ -32,9 +32,9 @@ class PaymentProvider(models.Model):
         The merchant's credentials and the language are added and the request is signed with the
         SHA request phrase, of the account the payment was made with (see
         `_aps_tamara_get_environment`); the answer's signature is checked with the SHA response
-        phrase before anything is read from it. An answer refusing the operation (e.g. status 07) is returned:
-        the caller decides; only what leaves the outcome unknown raises. The exchange is recorded
-        (secrets masked) on the transaction it is about, for support cases.
+        phrase before anything is read from it. An answer refusing the operation (e.g. status 07)
+        is returned: the caller decides; only what leaves the outcome unknown raises. The exchange
+        is recorded (secrets masked) on the transaction it is about, for support cases.
 
         Note: self.ensure_one()
 

@@ -188,8 +188,8 @@ class PaymentTransaction(models.Model):
 
     def _aps_tamara_check_eligibility(self):
         """ Refuse a payment Tamara is not offered for, whichever route asked for it, with the
-        reasons of the availability report (`payment.provider._aps_tamara_get_ineligibility_reasons`,
-        the rules `_get_compatible_providers` applies when the payment methods are drawn).
+        reasons of the availability report: the rules `_get_compatible_providers` applies when the
+        payment methods are drawn (`payment.provider._aps_tamara_get_ineligibility_reasons`).
 
         The orders or invoices paid give the billing address (the order's invoice address, the
         invoice's partner) and the products; the amount is the one asked of Tamara.

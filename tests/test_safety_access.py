@@ -85,7 +85,7 @@ class TestSafetyAccess(APSTamaraCommon):
         return report['providers'][self.provider]['reason']
 
     def _assert_refused(self, response, reason):
-        self.assertIn('error', response, "No signed PURCHASE for a payment Tamara is not offered for.")
+        self.assertIn('error', response, "No PURCHASE for a payment Tamara is not offered for.")
         self.assertIn('ValidationError', response['error']['data']['name'])
         self.assertIn(reason, response['error']['data']['message'])
 
@@ -101,9 +101,11 @@ class TestSafetyAccess(APSTamaraCommon):
     def test_ineligible_order_gets_no_tamara_request_through_rpc(self):
         for reason, values in (
             ("above the merchant's maximum", {'aps_tamara_max_amount_sar': 100.0}),
-            ("below the merchant's minimum", {'aps_tamara_min_amount_sar': 5000.0}),
-            ("an excluded product", {'aps_tamara_excluded_product_ids': [(6, 0, self.product.product_tmpl_id.ids)]}),
-            ("an excluded category", {'aps_tamara_excluded_categ_ids': [(6, 0, self.product.categ_id.ids)]}),
+            ("below the merchant's minimum", {'aps_tamara_min_amount_sar': 10_000_000.0}),
+            ("an excluded product",
+             {'aps_tamara_excluded_product_ids': [Command.set(self.product.product_tmpl_id.ids)]}),
+            ("an excluded category",
+             {'aps_tamara_excluded_categ_ids': [Command.set(self.product.categ_id.ids)]}),
         ):
             with self.subTest(reason=reason):
                 self.provider.write(values)
@@ -187,7 +189,8 @@ class TestSafetyAccess(APSTamaraCommon):
     def test_phone_parameter_never_writes_someone_elses_contact(self):
         self.partner.write({'phone': False, 'mobile': False})
         order = self._create_order()  # Not in this visitor's session: a link's token only.
-        phone = self._form_phone(self._order_transaction_route(order, **{PHONE_PARAM: '0555555555'}))
+        response = self._order_transaction_route(order, **{PHONE_PARAM: '0555555555'})
+        phone = self._form_phone(response)
         self.assertFalse(self.partner.mobile, "A holder of the order's link writes no contact.")
         self.assertEqual(phone, '+966555555555')
 
