@@ -142,35 +142,61 @@ class PaymentProvider(models.Model):
         """ Return the sudoed Tamara providers in test or enabled state, of every company. """
         return self.sudo().search([('code', '=', const.PROVIDER_CODE), ('state', '!=', 'disabled')])
 
-    def _aps_tamara_get_endpoint(self, endpoints, path):
-        """ Return the APS endpoint to use in the provider's state.
+    def _aps_tamara_get_environment(self, tx=None):
+        """ Return the APS account a request goes with: 'test' (the sandbox credentials, APS'
+        sandbox or the sandbox endpoint override) or 'enabled' (the production credentials and
+        APS' production).
 
-        In test state, the sandbox endpoint override (a local APS sandbox) replaces APS' sandbox;
-        it is never used in production.
+        A request about a payment goes with the account its PURCHASE was signed with, whatever the
+        provider's state is now: APS knows the payment in that account only. Otherwise the
+        provider's state decides; a disabled provider uses the production account, never with the
+        sandbox endpoint override.
 
-        :param dict endpoints: The endpoints, by provider state.
+        Note: self.ensure_one()
+
+        :param payment.transaction tx: The payment (or its refund) the request is about, if any.
+        :return: 'test' or 'enabled'.
+        :rtype: str
+        """
+        self.ensure_one()
+        if tx:
+            recorded = tx.aps_tamara_environment or tx.source_transaction_id.aps_tamara_environment
+            if recorded:
+                return recorded
+        return 'test' if self.state == 'test' else 'enabled'
+
+    def _aps_tamara_get_endpoint(self, endpoints, path, environment=None):
+        """ Return the APS endpoint of an account.
+
+        The sandbox endpoint override (a local APS sandbox) replaces APS' sandbox for the sandbox
+        account only: the production credentials are never sent to it.
+
+        :param dict endpoints: The endpoints, by account ('test' or 'enabled').
         :param str path: The path of the endpoint on the sandbox override.
+        :param str environment: The account, 'test' or 'enabled'; the provider's by default.
         :return: The URL of the endpoint.
         :rtype: str
         """
         self.ensure_one()
-        if self.state == 'enabled':
+        if (environment or self._aps_tamara_get_environment()) != 'test':
             return endpoints['enabled']
         sandbox_url = self.sudo().aps_tamara_sandbox_url
         if sandbox_url:
             return urls.url_join(sandbox_url, path)
         return endpoints['test']
 
-    def _aps_tamara_get_payment_page_url(self):
+    def _aps_tamara_get_payment_page_url(self, environment=None):
         return self._aps_tamara_get_endpoint(
-            aps_const.PAYMENT_PAGE_URLS, aps_const.PAYMENT_PAGE_PATH
+            aps_const.PAYMENT_PAGE_URLS, aps_const.PAYMENT_PAGE_PATH, environment
         )
 
-    def _aps_tamara_get_api_url(self):
-        return self._aps_tamara_get_endpoint(aps_const.PAYMENT_API_URLS, aps_const.PAYMENT_API_PATH)
+    def _aps_tamara_get_api_url(self, environment=None):
+        return self._aps_tamara_get_endpoint(
+            aps_const.PAYMENT_API_URLS, aps_const.PAYMENT_API_PATH, environment
+        )
 
     def _aps_tamara_get_credentials(self, environment=None):
-        """ Return the APS credentials of the provider's state: the sandbox set in test mode, the
+        """ Return the APS credentials of an account: the sandbox set in test mode, the
         production set otherwise. Every signature, request and message check goes through here.
 
         Note: self.ensure_one()
@@ -205,7 +231,7 @@ class PaymentProvider(models.Model):
             for name in aps_const.CREDENTIAL_NAMES if not credentials[name]
         ]
 
-    def _aps_tamara_calculate_signature(self, params, incoming):
+    def _aps_tamara_calculate_signature(self, params, incoming, environment=None):
         """ Compute the signature of the parameters with the provider's phrase and SHA type.
 
         Note: self.ensure_one()
@@ -213,25 +239,27 @@ class PaymentProvider(models.Model):
         :param dict params: The parameters to sign.
         :param bool incoming: Whether the parameters come from APS (response phrase) or are sent to
                               APS (request phrase).
+        :param str environment: The account, 'test' or 'enabled'; the provider state's by default.
         :return: The signature.
         :rtype: str
         """
         self.ensure_one()
-        credentials = self._aps_tamara_get_credentials()
+        credentials = self._aps_tamara_get_credentials(environment)
         phrase = credentials['sha_response'] if incoming else credentials['sha_request']
         return signing.calculate_signature(params, phrase, credentials['sha_type'])
 
-    def _aps_tamara_is_signature_valid(self, params):
+    def _aps_tamara_is_signature_valid(self, params, environment=None):
         """ Check in constant time the signature of parameters received from APS.
 
         Note: self.ensure_one()
 
         :param dict params: The received parameters, `signature` included.
+        :param str environment: The account, 'test' or 'enabled'; the provider state's by default.
         :return: Whether the signature is valid.
         :rtype: bool
         """
         self.ensure_one()
-        credentials = self._aps_tamara_get_credentials()
+        credentials = self._aps_tamara_get_credentials(environment)
         return signing.is_signature_valid(
             params, credentials['sha_response'], credentials['sha_type']
         )

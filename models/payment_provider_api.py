@@ -30,10 +30,11 @@ class PaymentProvider(models.Model):
         """ Send a signed request to APS' paymentApi and return its verified answer.
 
         The merchant's credentials and the language are added and the request is signed with the
-        SHA request phrase; the answer's signature is checked with the SHA response phrase before
-        anything is read from it. An answer refusing the operation (e.g. status 07) is returned:
-        the caller decides; only what leaves the outcome unknown raises. The exchange is recorded
-        (secrets masked) on the transaction it is about, for support cases.
+        SHA request phrase, of the account the payment was made with (see
+        `_aps_tamara_get_environment`); the answer's signature is checked with the SHA response
+        phrase before anything is read from it. An answer refusing the operation (e.g. status 07)
+        is returned: the caller decides; only what leaves the outcome unknown raises. The exchange
+        is recorded (secrets masked) on the transaction it is about, for support cases.
 
         Note: self.ensure_one()
 
@@ -49,18 +50,22 @@ class PaymentProvider(models.Model):
                                 HTTP error or an answer that is not signed by APS.
         """
         self.ensure_one()
-        url = self._aps_tamara_get_api_url()
-        client = aps_client.PaymentApiClient(url, self._aps_tamara_get_credentials(), session)
+        reference = payload.get('maintenance_reference') or payload.get('merchant_reference')
+        tx_sudo = self.env['payment.transaction'].sudo().search(
+            [('reference', '=', reference), ('provider_id', '=', self.id)], limit=1
+        ) if reference else None
+        # The account that signed the payment's PURCHASE, with its own endpoint.
+        environment = self._aps_tamara_get_environment(tx_sudo)
+        url = self._aps_tamara_get_api_url(environment)
+        client = aps_client.PaymentApiClient(
+            url, self._aps_tamara_get_credentials(environment), session
+        )
         params = client.build_request(payload)
         command = params.get('command') or params.get('query_command')
-        reference = params.get('maintenance_reference') or params.get('merchant_reference')
         _logger.info(
             "Sending APS %s request for %s to %s:\n%s",
             command, reference, url, pprint.pformat(redact.redact(params)),
         )
-        tx_sudo = self.env['payment.transaction'].sudo().search(
-            [('reference', '=', reference), ('provider_id', '=', self.id)], limit=1
-        ) if reference else None
 
         def record(state, answer=None, note=None):
             self.env['payment.aps_tamara.log']._aps_tamara_record(

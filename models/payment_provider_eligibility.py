@@ -99,7 +99,7 @@ class PaymentProvider(models.Model):
         partner = order.partner_invoice_id or self.env['res.partner'].browse(partner_id).exists()
         for provider in tamara_providers:
             reasons = provider._aps_tamara_get_ineligibility_reasons(
-                amount, currency, partner, order
+                amount, currency, partner, order.order_line.product_id
             )
             if reasons:
                 providers -= provider
@@ -117,13 +117,17 @@ class PaymentProvider(models.Model):
             self[f'aps_tamara_max_amount_{suffix}'] or 0.0,
         )
 
-    def _aps_tamara_get_ineligibility_reasons(self, amount, currency, partner, order):
-        """ Return why Tamara cannot pay this amount for this customer and order.
+    def _aps_tamara_get_ineligibility_reasons(self, amount, currency, partner, products):
+        """ Return why Tamara cannot pay this amount for this customer and these products.
+
+        The one home of the rules: applied when the payment methods are drawn
+        (`_get_compatible_providers`) and when a Tamara payment request is built
+        (`payment.transaction._aps_tamara_check_eligibility`).
 
         :param float amount: The amount to pay, or None if unknown.
         :param res.currency currency: The currency of the amount.
         :param res.partner partner: The billing partner.
-        :param sale.order order: The order being paid, if any.
+        :param product.product products: The products bought (of the order or the invoice paid).
         :return: The reasons, readable by the merchant; empty if Tamara is eligible.
         :rtype: list[str]
         """
@@ -160,7 +164,7 @@ class PaymentProvider(models.Model):
                 "the total %(amount)s is above Tamara's maximum of %(maximum)s",
                 amount=show(amount), maximum=show(maximum),
             ))
-        if excluded_products := self._aps_tamara_get_excluded_products(order.order_line.product_id):
+        if excluded_products := self._aps_tamara_get_excluded_products(products):
             reasons.append(_(
                 "the cart contains products excluded from Tamara: %(products)s",
                 products=", ".join(excluded_products.mapped('display_name')),
@@ -189,6 +193,21 @@ class PaymentProvider(models.Model):
             (p.product_tmpl_id if p._name == 'product.product' else p) in templates
             or p.categ_id in categories
         ))
+
+    @api.model
+    def _aps_tamara_get_partner_mobile(self, partner):
+        """ Return the contact's number Tamara can use (its mobile, else its phone, if a Saudi or
+        Emirati mobile number), in international format; False if it has none, in which case the
+        payment step asks for it.
+
+        :param res.partner partner: The contact.
+        :return: The number, e.g. +966500000001, or False.
+        :rtype: str|bool
+        """
+        return next(filter(None, (
+            self._aps_tamara_format_phone(number, partner.country_id)
+            for number in (partner.mobile, partner.phone)
+        )), False)
 
     @api.model
     def _aps_tamara_format_phone(self, number, country=None):

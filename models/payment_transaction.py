@@ -52,6 +52,19 @@ class PaymentTransaction(models.Model):
         string="APS Status", compute='_compute_aps_tamara_status',
         help="The two-digit status of APS' last answer (e.g. 14 purchase success).",
     )
+    aps_tamara_environment = fields.Selection(
+        string="APS Account",
+        help="The APS account whose credentials signed the payment: every later request about it "
+             "(status check, capture, refund) goes with the same account.",
+        selection=[('test', "Sandbox"), ('enabled', "Production")],
+        readonly=True, copy=False,
+    )
+    aps_tamara_phone = fields.Char(
+        string="Mobile Number for Tamara",
+        help="The mobile number the customer typed in at the payment step, sent to Tamara for this "
+             "payment.",
+        readonly=True, copy=False,
+    )
     aps_tamara_payment_option = fields.Char(string="APS Payment Option", readonly=True, copy=False)
     aps_tamara_log_ids = fields.One2many(
         string="Exchange with APS", comodel_name='payment.aps_tamara.log',
@@ -115,14 +128,16 @@ class PaymentTransaction(models.Model):
         if self.provider_code != const.PROVIDER_CODE:
             return res
 
+        # Recorded: every later request about the payment goes with the account that signed it.
+        self.aps_tamara_environment = environment = self.provider_id._aps_tamara_get_environment()
         params = self._aps_tamara_prepare_purchase_request()
         params['signature'] = self.provider_id._aps_tamara_calculate_signature(
-            params, incoming=False
+            params, incoming=False, environment=environment,
         )
         # The reconciliation asks APS about payments left without answer from this moment on.
         self.aps_tamara_redirected_at = fields.Datetime.now()
         return {
-            'api_url': self.provider_id._aps_tamara_get_payment_page_url(),
+            'api_url': self.provider_id._aps_tamara_get_payment_page_url(environment),
             'fields': redact.RedactedDict(params),
         }
 
@@ -134,18 +149,15 @@ class PaymentTransaction(models.Model):
         :raise ValidationError: If a parameter cannot be made valid.
         """
         self.ensure_one()
-        if self.currency_id.name not in aps_const.SUPPORTED_CURRENCIES:
-            raise ValidationError(_(
-                "Tamara accepts payments in %(currencies)s only, not in %(currency)s.",
-                currencies=", ".join(aps_const.SUPPORTED_CURRENCIES),
-                currency=self.currency_id.name,
-            ))
+        self._aps_tamara_check_eligibility()
         if not self.partner_email:
             raise ValidationError(_(
                 "An email address is required to pay with Tamara. Please add it to your address."
             ))
 
-        credentials = self.provider_id._aps_tamara_get_credentials()
+        credentials = self.provider_id._aps_tamara_get_credentials(
+            self.provider_id._aps_tamara_get_environment(self)
+        )
         params = {
             'command': 'PURCHASE',
             'access_code': credentials['access_code'],
@@ -173,6 +185,36 @@ class PaymentTransaction(models.Model):
         self._aps_tamara_check_request(params)
         self.aps_tamara_convenience_fee = int(params.get('convenience_fee') or 0)
         return params
+
+    def _aps_tamara_check_eligibility(self):
+        """ Refuse a payment Tamara is not offered for, whichever route asked for it, with the
+        reasons of the availability report: the rules `_get_compatible_providers` applies when the
+        payment methods are drawn (`payment.provider._aps_tamara_get_ineligibility_reasons`).
+
+        The orders or invoices paid give the billing address (the order's invoice address, the
+        invoice's partner) and the products; the amount is the one asked of Tamara.
+
+        :return: None
+        :raise ValidationError: If Tamara is not offered for this payment.
+        """
+        self.ensure_one()
+        orders, invoices = self.sale_order_ids, self.invoice_ids
+        partner = orders.partner_invoice_id[:1] or invoices.partner_id[:1] or self.partner_id
+        products = orders.order_line.product_id | invoices.invoice_line_ids.filtered(
+            lambda line: line.display_type == 'product'
+        ).product_id
+        reasons = self.provider_id._aps_tamara_get_ineligibility_reasons(
+            self.amount, self.currency_id, partner, products
+        )
+        if reasons:
+            _logger.info(
+                "Tamara refused for transaction %s before sending: %s",
+                self.reference, "; ".join(reasons),
+            )
+            raise ValidationError(_(
+                "Tamara is not available for this payment: %(reasons)s.",
+                reasons="; ".join(reasons),
+            ))
 
     def _aps_tamara_get_optional_request_values(self):
         """ Return the optional parameters of the PURCHASE request.
@@ -213,8 +255,8 @@ class PaymentTransaction(models.Model):
 
         Tamara verifies the customer by SMS, so the number must be a Saudi or Emirati mobile
         number (`payment.provider._aps_tamara_format_phone`, which relies on `phone_validation`
-        and the `phonenumbers` library); the first valid one of the customer's mobile and phone
-        numbers is sent.
+        and the `phonenumbers` library); the number typed in at the payment step for this payment
+        is sent, else the first valid one of the customer's mobile and phone numbers.
 
         :return: The phone number, e.g. +966500000001.
         :rtype: str
@@ -222,7 +264,9 @@ class PaymentTransaction(models.Model):
         """
         self.ensure_one()
         partner = self.partner_id
-        numbers = [n for n in (partner.mobile, self.partner_phone, partner.phone) if n]
+        numbers = [n for n in (
+            self.aps_tamara_phone, partner.mobile, self.partner_phone, partner.phone
+        ) if n]
         if not numbers:
             raise ValidationError(_(
                 "Tamara needs your mobile phone number to confirm your identity. Please add it to "

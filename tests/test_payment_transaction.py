@@ -68,6 +68,7 @@ class TestPaymentTransaction(APSTamaraCommon):
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_amount_is_sent_in_minor_units_of_the_currency(self):
+        self.partner.country_id = self.env.ref('base.ae')  # Tamara takes AED from the UAE.
         tx = self._create_transaction('redirect', amount=1234.5, currency_id=self.currency_aed.id)
         inputs = self._get_form_values(tx)['inputs']
         self.assertEqual((inputs['amount'], inputs['currency']), ('123450', 'AED'))

@@ -2,6 +2,7 @@
 
 from lxml import html
 
+import odoo
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -146,6 +147,9 @@ class TestShopperExperience(APSTamaraCommon):
     def test_phone_typed_at_checkout_is_saved_and_sent_to_aps(self):
         self.partner.write({'phone': False, 'mobile': False})
         order = self._create_order()
+        self.authenticate(None, None)  # The guest's own cart: the mobile is kept on the contact.
+        self.session['sale_order_id'] = order.id
+        odoo.http.root.session_store.save(self.session)
         processing_values = self._shop_transaction(order, aps_tamara_phone='054 433 7866')
         self.assertEqual(self.partner.mobile, '+966544337866')
         form = self._extract_values_from_html_form(processing_values['redirect_form_html'])
