@@ -27,6 +27,8 @@ MODULE = harness.MODULE
 INSTALL = ['website_sale', 'payment_aps', MODULE]
 SHA_REQUEST, SHA_RESPONSE = 'bench-request-phrase', 'bench-response-phrase'
 AMOUNT = 1111.11  # SAR, taxes excluded
+# Odoo's data dir, kept with a kept database (its filestore holds the asset bundles).
+DATA_DIR = harness.CACHE / 'bench-data'
 
 
 def _odoo_root():
@@ -80,7 +82,7 @@ class Bench:
         self.servers = []
         self.common_args = [
             '--addons-path=' + self.addons, '-d', self.db, '--db-filter', f'^{self.db}$',
-            '--data-dir', str(self.tmp / 'data'), *harness.pg_args(self.pg),
+            '--data-dir', str(DATA_DIR), *harness.pg_args(self.pg),
         ]
         atexit.register(self.close)
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
@@ -162,7 +164,8 @@ class Bench:
             say(f"bench: database {self.db} kept (--db {self.db} to reuse it)")
         else:
             say(harness.sql_helper(harness.venv_python(harness.DEFAULT_VENV), self.pg, 'drop',
-                                   self.db) and f"bench: database {self.db} dropped")
+                                   self.db) or f"bench: database {self.db} dropped")
+            shutil.rmtree(DATA_DIR / 'filestore' / self.db, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
