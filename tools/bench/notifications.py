@@ -112,10 +112,13 @@ def report(mode, figures, log_queries):
     rows = [[name, fmt.format(o[key]), fmt.format(c[key]),
              f"{o[key] / c[key]:.2f}" if c[key] else '-']
             for name, key, fmt in (
-                ('throughput (msg/s)', 'tput', '{:.1f}'), ('p50 latency (ms)', 'p50', '{:.1f}'),
-                ('p99 latency (ms)', 'p99', '{:.1f}'), ('median, first copy (ms)', 'first', '{:.1f}'),
+                ('throughput (msg/s)', 'tput', '{:.1f}'),
+                ('p50 latency (ms)', 'p50', '{:.1f}'),
+                ('p99 latency (ms)', 'p99', '{:.1f}'),
+                ('median, first copy (ms)', 'first', '{:.1f}'),
                 ('median, second copy (ms)', 'copy', '{:.1f}'),
-                ('queries/request (median)', 'queries', '{:g}'), ('answers not 200', 'non200', '{}'),
+                ('queries/request (median)', 'queries', '{:g}'),
+                ('answers not 200', 'non200', '{}'),
             )]
     bl.say(f"\n== notifications, {mode} server ({MODES[mode]} workers) ==")
     bl.table(rows, ['measure', 'ours', 'core', 'ratio ours/core'])
