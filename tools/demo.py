@@ -7,18 +7,17 @@ sandbox. Stop with Ctrl-C.
 """
 import argparse
 import os
-import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run_tests as harness  # noqa: E402  (the same Odoo lookup and environment as the tests)
-
-DEMO_DIR = harness.CACHE / "demo"
+MODULE = "payment_aps_tamara"
+REPO = Path(__file__).resolve().parent.parent
+DEMO_DIR = Path.home() / ".cache" / MODULE / "demo"
 MERCHANT = "DemoTamara:DemoAccessCode2026:demo-request-phrase:demo-response-phrase:SHA-256"
 
 
@@ -34,19 +33,31 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def odoo_command(py, launcher, root, db, pg, port, *extra, subcommand=()):
+def free_port():
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return free.getsockname()[1]
+
+
+def module_state(db):
+    sql = f"SELECT state FROM ir_module_module WHERE name = '{MODULE}'"
+    result = subprocess.run(["psql", "-X", "-qAt", "-d", db, "-c", sql], capture_output=True, text=True)
+    return result.stdout.strip() or "absent"
+
+
+def odoo_command(py, launcher, root, db, port, *extra, subcommand=()):
     addons = DEMO_DIR / "addons"
     addons.mkdir(parents=True, exist_ok=True)
-    link = addons / harness.MODULE
+    link = addons / MODULE
     if link.is_symlink() or link.exists():
         link.unlink()
-    link.symlink_to(harness.REPO)
+    link.symlink_to(REPO)
     conf = DEMO_DIR / "odoo.conf"
     conf.write_text("[options]\n")
     addons_path = [p for p in (root / "addons", root / "odoo" / "addons") if p.is_dir()] + [addons]
     return [str(py), str(launcher), *subcommand, "-c", str(conf), "-d", db, "--db-filter", f"^{db}$",
             "--addons-path=" + ",".join(map(str, addons_path)), "--data-dir", str(DEMO_DIR / "data"),
-            "--http-interface=127.0.0.1", "--http-port", str(port), *harness.pg_args(pg), *extra]
+            "--http-interface=127.0.0.1", "--http-port", str(port), *extra]
 
 
 def wait_for(url, process, what, timeout=120):
@@ -64,47 +75,33 @@ def wait_for(url, process, what, timeout=120):
 
 def main(argv=None):
     args = parse_args(argv)
-    root, probed = harness.find_odoo(args.odoo)
-    if root is None:
-        print("demo: Odoo 18 is not available, so the demo shop cannot start.\n"
-              f"  looked in: {', '.join(probed)}\n"
-              "  put an Odoo 18.0 source tree in one of these places (or pass --odoo DIR).\n"
+    # tools/demo finds Odoo where tools/test looks and provisions it (tools/provision).
+    if not os.environ.get("APS_TAMARA_ODOO"):
+        print("demo: no supported Odoo is available, so the demo shop cannot start.\n"
+              "  put an Odoo source tree where tools/test looks (or pass --odoo DIR).\n"
               "  The APS sandbox alone runs without Odoo:\n"
               f"  python3 -m aps_sandbox --db /tmp/aps_sandbox.sqlite3 --merchant {MERCHANT}",
               file=sys.stderr)
         return 2
-    launcher = harness.odoo_launcher(root)
+    root, py = Path(os.environ["APS_TAMARA_ODOO"]), os.environ["APS_TAMARA_PYTHON"]
+    launcher = root / "odoo-bin"
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    harness.ARTIFACTS.mkdir(exist_ok=True)
-    notes = []
-    try:
-        py, pg = harness.prepare_odoo_environment(root, harness.DEFAULT_VENV, notes)
-    except harness.HarnessError as error:
-        print(f"demo: cannot start Odoo: {error}", file=sys.stderr)
-        return 2
-    # Confirming an order e-mails it with its PDF, which Odoo prints with wkhtmltopdf.
-    if not shutil.which("wkhtmltopdf"):
-        harness.apt_install(["wkhtmltopdf"], harness.ARTIFACTS / "apt.log")
-    if not shutil.which("wkhtmltopdf"):
-        notes.append("no wkhtmltopdf: Odoo cannot print the order confirmation it e-mails")
-    for note in notes:
-        print(f"demo: note: {note}")
 
-    state = harness.sql_helper(py, pg, "state", args.db) if not args.reset else "absent"
+    state = module_state(args.db) if not args.reset else "absent"
     if args.reset or state not in ("installed", "absent"):
-        harness.sql_helper(py, pg, "drop", args.db)
+        subprocess.run(["dropdb", "--if-exists", "--force", args.db], check=True)
         state = "absent"
     if state != "installed":
-        print(f"demo: installing website_sale and {harness.MODULE} on database {args.db} (a minute)")
-        subprocess.run(odoo_command(py, launcher, root, args.db, pg, harness.free_port(),
-                                    "-i", f"website_sale,{harness.MODULE}", "--stop-after-init",
+        print(f"demo: installing website_sale and {MODULE} on database {args.db} (a minute)")
+        subprocess.run(odoo_command(py, launcher, root, args.db, free_port(),
+                                    "-i", f"website_sale,{MODULE}", "--stop-after-init",
                                     "--log-level=warn"), check=True)
 
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
     shop_url = f"http://127.0.0.1:{args.port}"
     env = dict(os.environ, APS_DEMO_SANDBOX_URL=sandbox_url, APS_DEMO_MERCHANT=MERCHANT)
-    with open(harness.REPO / "tools" / "demo_setup.py") as setup:
-        subprocess.run(odoo_command(py, launcher, root, args.db, pg, harness.free_port(),
+    with open(REPO / "tools" / "demo_setup.py") as setup:
+        subprocess.run(odoo_command(py, launcher, root, args.db, free_port(),
                                     "--no-http", "--log-level=warn", subcommand=("shell",)),
                        stdin=setup, env=env, check=True)
 
@@ -114,9 +111,9 @@ def main(argv=None):
         [str(py), "-m", "aps_sandbox", "--db", str(DEMO_DIR / "sandbox.sqlite3"),
          "--port", str(args.sandbox_port), "--merchant", MERCHANT,
          "--notification-url", f"{shop_url}/payment/aps_tamara/webhook"],
-        cwd=harness.REPO,
+        cwd=REPO,
     )
-    odoo = subprocess.Popen(odoo_command(py, launcher, root, args.db, pg, args.port,
+    odoo = subprocess.Popen(odoo_command(py, launcher, root, args.db, args.port,
                                          "--log-level=info"))
     try:
         wait_for(f"{sandbox_url}/_sandbox/merchants", sandbox, "the APS sandbox")
