@@ -3,7 +3,11 @@
 import logging
 
 from werkzeug.exceptions import (
-    BadRequest, Forbidden, HTTPException, NotFound, RequestEntityTooLarge,
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    NotFound,
+    RequestEntityTooLarge,
 )
 
 from odoo import http
@@ -13,7 +17,6 @@ from odoo.http import request
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.aps import callbacks, signing
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
-
 
 _logger = logging.getLogger(__name__)
 

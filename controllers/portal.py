@@ -9,7 +9,6 @@ from odoo.http import request
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.website_sale.controllers import payment as website_sale_payment
 
-
 _logger = logging.getLogger(__name__)
 
 

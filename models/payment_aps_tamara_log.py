@@ -9,7 +9,6 @@ from odoo.tools import SQL, create_index
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.aps import redact
 
-
 _logger = logging.getLogger(__name__)
 
 
@@ -29,20 +28,20 @@ class PaymentAPSTamaraLog(models.Model):
     _rec_name = 'reference'
 
     provider_id = fields.Many2one(
-        string="Provider", comodel_name='payment.provider', index=True, ondelete='cascade',
+        comodel_name='payment.provider', index=True, ondelete='cascade',
         readonly=True,
     )
     company_id = fields.Many2one(
-        string="Company", comodel_name='res.company', index=True, readonly=True,
+        comodel_name='res.company', index=True, readonly=True,
         help="The company of the transaction or provider; the current company for a message "
              "that could not be attributed.",
     )
     transaction_id = fields.Many2one(
-        string="Transaction", comodel_name='payment.transaction', index='btree_not_null',
+        comodel_name='payment.transaction', index='btree_not_null',
         ondelete='cascade', readonly=True,
     )
     channel = fields.Selection(
-        string="Channel", selection=[
+        selection=[
             ('webhook', "Notification"),
             ('return', "Shopper's Return"),
             ('api', "Request to APS"),
@@ -58,13 +57,13 @@ class PaymentAPSTamaraLog(models.Model):
             ('failed', "No Answer"),
         ], required=True, readonly=True, index=True,
     )
-    reference = fields.Char(string="Reference", readonly=True)
-    command = fields.Char(string="Command", readonly=True)
-    response_code = fields.Char(string="Response Code", readonly=True)
-    response_message = fields.Char(string="Response Message", readonly=True)
+    reference = fields.Char(readonly=True)
+    command = fields.Char(readonly=True)
+    response_code = fields.Char(readonly=True)
+    response_message = fields.Char(readonly=True)
     request_data = fields.Text(string="Sent to APS", readonly=True)
     response_data = fields.Text(string="Received from APS", readonly=True)
-    note = fields.Char(string="Note", readonly=True)
+    note = fields.Char(readonly=True)
 
     def init(self):
         # Counting the refused messages of the last hour reads this index only.

@@ -11,7 +11,6 @@ from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import redact
 from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
-
 _logger = logging.getLogger(__name__)
 
 
@@ -86,14 +85,14 @@ class PaymentProvider(models.Model):
                 "The answer of Amazon Payment Services could not be verified (invalid signature): "
                 "check the SHA response phrase and SHA type of the provider. The operation may "
                 "have been made: do not repeat it, its result will be checked automatically."
-            ))
+            )) from error
         except aps_client.APSError as error:
             _logger.warning(
                 "No usable answer from APS to %s for %s: %s", command, reference, error.note
             )
             record('malformed' if isinstance(error, aps_client.APSMalformedAnswer) else 'failed',
                    note=error.note)
-            raise ValidationError(self._aps_tamara_get_api_error_message(error, params))
+            raise ValidationError(self._aps_tamara_get_api_error_message(error, params)) from error
         _logger.info(
             "APS answer to %s for %s:\n%s", command, reference,
             pprint.pformat(redact.redact(answer)),

@@ -15,7 +15,6 @@ from odoo.addons.payment_aps_tamara.aps import params as aps_params
 from odoo.addons.payment_aps_tamara.aps import redact
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 
-
 _logger = logging.getLogger(__name__)
 
 

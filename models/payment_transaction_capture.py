@@ -10,7 +10,6 @@ from odoo.tools import SQL
 
 from odoo.addons.payment_aps_tamara import const
 
-
 _logger = logging.getLogger(__name__)
 
 

@@ -10,7 +10,6 @@ from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
-
 _logger = logging.getLogger(__name__)
 
 

@@ -14,7 +14,6 @@ from odoo.addons.payment_aps_tamara.aps import amounts
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
-
 _logger = logging.getLogger(__name__)
 
 
@@ -348,7 +347,7 @@ class PaymentTransaction(models.Model):
             try:
                 cr.execute(SQL(lock, self.id), log_exceptions=False)  # Wait for the holder.
             except errors.SerializationFailure:
-                pass  # It changed the row: the next attempt sees it.
+                _logger.debug("Transaction %s changed while waiting for its lock: next attempt.", self.id)
         cr.rollback()
         self.env.transaction.reset()
         self._aps_tamara_lock_row()

@@ -10,7 +10,6 @@ from odoo.modules.module import get_module_path
 from odoo.tests import HOST
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
-
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',

@@ -7,7 +7,6 @@ from odoo.fields import Command
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.payment_aps_tamara.aps import signing
 
-
 # The loggers that tests mute around the warnings they provoke on purpose.
 PAYMENT_TX_LOGGER = 'odoo.addons.payment.models.payment_transaction'
 TAMARA_TX_LOGGERS = tuple(f'odoo.addons.payment_aps_tamara.models.{name}' for name in (

@@ -27,7 +27,7 @@ class TestBrowserBackend(ChromiumMixin, APSTamaraCommon):
     def setUpClass(cls):
         super().setUpClass()
         # The provider's journal is set when first read; read it here, not in a read-only request.
-        cls.provider.journal_id  # noqa: B018
+        cls.provider.journal_id  # noqa: B018  pylint: disable=pointless-statement
         # Some steps done, some not: sandbox credentials and connection test, a successful
         # payment; no notification, no declined payment, no widget key, no production test.
         cls.provider.aps_tamara_connected_test_at = fields.Datetime.now() - timedelta(days=1)

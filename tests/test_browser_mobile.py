@@ -12,7 +12,6 @@ from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
-
 APS_PAYMENT_PAGE = aps_const.PAYMENT_PAGE_URLS['test']
 
 

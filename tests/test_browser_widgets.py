@@ -11,7 +11,6 @@ from odoo.tools import mute_logger
 from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
-
 # A stand-in for Tamara's widget script (there is no network in tests): it defines the
 # `<tamara-widget>` element and `TamaraWidgetV2.refresh()`, and renders what it was given.
 WIDGET_SCRIPT_STUB = """

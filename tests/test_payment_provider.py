@@ -6,7 +6,6 @@ from odoo.tests import tagged
 
 from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
 
-
 SECRET_FIELDS = (
     'aps_tamara_access_code', 'aps_tamara_sha_request', 'aps_tamara_sha_response',
     'aps_tamara_access_code_test', 'aps_tamara_sha_request_test', 'aps_tamara_sha_response_test',

@@ -2,14 +2,18 @@
 
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
-    CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, TAMARA_TX_LOGGERS, APSTamaraCommon,
+    CONTROLLER_LOGGER,
+    PAYMENT_TX_LOGGER,
+    TAMARA_TX_LOGGERS,
+    APSTamaraCommon,
 )
 
 # A small count in the suite; tools/fuzz_callbacks.py runs >= 10,000 against a running Odoo.

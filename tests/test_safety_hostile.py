@@ -9,7 +9,9 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
-    CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, APSTamaraCommon,
+    CONTROLLER_LOGGER,
+    PAYMENT_TX_LOGGER,
+    APSTamaraCommon,
 )
 
 # What a support person needs of a refused message; more is an unauthenticated flood stored.

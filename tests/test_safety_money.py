@@ -11,7 +11,10 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
-    CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, TAMARA_API_LOGGER, TAMARA_TX_LOGGERS,
+    CONTROLLER_LOGGER,
+    PAYMENT_TX_LOGGER,
+    TAMARA_API_LOGGER,
+    TAMARA_TX_LOGGERS,
 )
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
 

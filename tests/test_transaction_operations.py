@@ -304,9 +304,9 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
 
         action = credit_note.action_aps_tamara_refund()
         self.sandbox.configure(notifications='drop')
-        wizard = self.env['payment.refund.wizard'].with_context(action['context']).create({})
+        wizard = self.env['payment.refund.wizard'].with_context(**action['context']).create({})
         self.assertEqual(wizard.amount_to_refund, credit_note.amount_total)
-        wizard.with_context(action['context']).action_refund()
+        wizard.with_context(**action['context']).action_refund()
 
         refund = self._refunds(tx)
         self.assertEqual((refund.state, refund.amount), ('done', -credit_note.amount_total))

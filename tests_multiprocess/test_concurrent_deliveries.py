@@ -3,7 +3,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-
 from conftest import RETURN, WEBHOOK, WORKERS, RpcError
 
 NOTIFICATION_COPIES = 12
@@ -49,9 +48,9 @@ def test_return_and_identical_notifications_at_once_confirm_once(stack, new_paym
     mark = odoo.log_mark()
     for payment in (new_payment() for _round in range(ROUNDS)):
         answer = sandbox.pay(payment)
-        form = [lambda: requests.post(odoo.url + WEBHOOK, data=answer, timeout=60)] * NOTIFICATION_COPIES
-        json_ = [lambda: requests.post(odoo.url + WEBHOOK, json=answer, timeout=60)] * 4
-        back = [lambda: requests.post(odoo.url + RETURN, data=answer, allow_redirects=False, timeout=60)]
+        form = [lambda answer=answer: requests.post(odoo.url + WEBHOOK, data=answer, timeout=60)] * NOTIFICATION_COPIES
+        json_ = [lambda answer=answer: requests.post(odoo.url + WEBHOOK, json=answer, timeout=60)] * 4
+        back = [lambda answer=answer: requests.post(odoo.url + RETURN, data=answer, allow_redirects=False, timeout=60)]
         responses = _released_together(form + json_ + back)
         assert not [r for r in responses if isinstance(r, Exception)], responses
         assert [r.status_code for r in responses[:-1]] == [200] * (NOTIFICATION_COPIES + 4)

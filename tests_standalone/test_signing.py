@@ -3,7 +3,6 @@ import pytest
 
 from payment_aps_tamara.aps import signing
 
-
 # The example of APS' signature page (phrase PASS,
 # https://paymentservices.amazon.com/docs/developer-resources/signature), and the same string for
 # the other SHA types as APS' official plugins compute them.

@@ -50,7 +50,8 @@ def test_repeated_maintenance_reference_is_refused_not_replayed(sandbox, paid):
     first = refund(sandbox, paid, 30000, maintenance_reference='RF-1')
     again = refund(sandbox, paid, 30000, maintenance_reference='RF-1')
     assert first['response_code'] == '06000'
-    assert (again['status'], again['response_code'], again['response_message']) == ('07', '07007', 'Duplicate order number')
+    assert (again['status'], again['response_code'], again['response_message']) == (
+        '07', '07007', 'Duplicate order number')
     check = call_api(sandbox, query_command='CHECK_STATUS', merchant_reference=paid['merchant_reference'])
     assert check['refunded_amount'] == '30000'
     assert refund(sandbox, paid, 30000, maintenance_reference='RF-2')['response_code'] == '07048'

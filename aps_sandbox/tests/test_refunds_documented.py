@@ -61,7 +61,8 @@ def test_purchase_on_hold_15777_then_paid(sandbox, session, receiver):
     check = call_api(sandbox, query_command='CHECK_STATUS', merchant_reference='HOLD-1')
     assert (check['transaction_status'], check['transaction_code'], check['captured_amount']) == ('15', '15777', '0')
     assert refund(sandbox, fields, 100)['response_code'] == '07662'
-    codes = wait_until(lambda: [n['response_code'] for n in receiver.payloads()] if len(receiver.payloads()) >= 2 else None)
+    codes = wait_until(
+        lambda: [n['response_code'] for n in receiver.payloads()] if len(receiver.payloads()) >= 2 else None)
     assert codes == ['15777', '14000']
     assert check_status(sandbox, fields)['captured_amount'] == '50000'
 
