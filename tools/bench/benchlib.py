@@ -6,11 +6,13 @@ on exit.
 The scripts run under the Python of the test harness' virtual environment; when started with
 another Python they run themselves again under it.
 """
+import argparse
 import atexit
 import os
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -24,31 +26,35 @@ sys.path.insert(0, str(REPO / 'tools'))
 import run_tests as harness  # noqa: E402  (one home for finding Odoo, its venv and PostgreSQL)
 
 MODULE = harness.MODULE
-INSTALL = ['website_sale', 'payment_aps', MODULE]
+INSTALL = list(harness.INSTALL)
 SHA_REQUEST, SHA_RESPONSE = 'bench-request-phrase', 'bench-response-phrase'
 AMOUNT = 1111.11  # SAR, taxes excluded
 # Odoo's data dir, kept with a kept database (its filestore holds the asset bundles).
-DATA_DIR = harness.CACHE / 'bench-data'
+DATA_DIR = Path.home() / '.cache' / MODULE / 'bench-data'
 
 
 def _odoo_root():
-    root, probed = harness.find_odoo(os.environ.get('ODOO_PATH'))
-    if root is None:
-        sys.exit("bench: Odoo 18 not found (looked in %s); set ODOO_PATH." % ', '.join(probed))
-    return root
+    """(series, source tree) of the first supported Odoo, found as `tools/test` finds it
+    (ODOO_PATH, else the usual places)."""
+    found, looked = harness.find_odoo(argparse.Namespace(odoo=None))
+    series = next((series for series in harness.SERIES if series in found), None)
+    if series is None:
+        sys.exit(f"bench: no Odoo {' or '.join(harness.SERIES)} in {', '.join(looked)}; set ODOO_PATH.")
+    return series, found[series]
 
 
-ODOO_ROOT = _odoo_root()
+SERIES, ODOO_ROOT = _odoo_root()
+VENV = Path.home() / '.cache' / MODULE / f'venv-{SERIES}'  # where tools/provision puts this series' venv
 
 
 def _ensure_python():
-    """Run again under the harness' venv Python unless Odoo's requirements import here."""
-    venv_py = harness.venv_python(harness.DEFAULT_VENV)
-    if Path(sys.prefix).resolve() == harness.DEFAULT_VENV.resolve():
+    """Run again under this Odoo's venv (tools/provision makes it, as for `tools/test`)."""
+    if Path(sys.prefix).resolve() == VENV.resolve():
         return
-    if not venv_py.exists():  # A fresh machine: let the harness build its environment once.
-        harness.prepare_odoo_environment(ODOO_ROOT, harness.DEFAULT_VENV, [])
-    os.execv(str(venv_py), [str(venv_py), *sys.argv])
+    python = harness.provision(ODOO_ROOT)
+    if python is None:
+        sys.exit("bench: tools/provision failed (see above)")
+    os.execv(str(python), [str(python), *sys.argv])
 
 
 _ensure_python()
@@ -57,15 +63,14 @@ import odoo  # noqa: E402
 from odoo import sql_db  # noqa: E402
 
 
-def addons_path(tmp):
-    """Odoo's addons folders and the one holding this module (a link when the clone is named
-    otherwise)."""
-    own = REPO.parent
-    if REPO.name != MODULE:
-        own = Path(tmp) / 'addons'
-        own.mkdir(exist_ok=True)
-        (own / MODULE).symlink_to(REPO)
-    return ','.join(map(str, [ODOO_ROOT / 'addons', ODOO_ROOT / 'odoo' / 'addons', own]))
+def free_port():
+    with socket.socket() as free:
+        free.bind(('127.0.0.1', 0))
+        return free.getsockname()[1]
+
+
+def tail(text, lines):
+    return '\n'.join(text.splitlines()[-lines:])
 
 
 class Bench:
@@ -73,17 +78,17 @@ class Bench:
     exit. `db`: reuse an existing database (made by a previous run with keep_db)."""
 
     def __init__(self, name, db=None, keep_db=False):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f'aps_bench_{name}_'))
         self.db = db or f'aps_tamara_bench_{name}_{os.getpid()}_{secrets.token_hex(2)}'
         self.keep_db = keep_db or bool(db)
         self.reused = bool(db)
-        self.pg = harness.pg_connect_params(harness.venv_python(harness.DEFAULT_VENV), self.tmp)
-        self.addons = addons_path(self.tmp)
+        # The odoo.conf of `tools/test` (PostgreSQL, addons path with this module), in a folder of
+        # its own that `harness.drop_database` removes; a reused database's previous one goes first.
+        shutil.rmtree(Path(tempfile.gettempdir()) / self.db, ignore_errors=True)
+        self.conf = harness.write_odoo_conf(ODOO_ROOT, self.db)
+        self.tmp = self.conf.parent
         self.servers = []
-        self.common_args = [
-            '--addons-path=' + self.addons, '-d', self.db, '--db-filter', f'^{self.db}$',
-            '--data-dir', str(DATA_DIR), *harness.pg_args(self.pg),
-        ]
+        self.common_args = ['-c', str(self.conf), '-d', self.db, '--db-filter', f'^{self.db}$',
+                            '--data-dir', str(DATA_DIR)]
         atexit.register(self.close)
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         if not self.reused:
@@ -92,13 +97,7 @@ class Bench:
         self.registry = odoo.modules.registry.Registry(self.db)
 
     def _odoo_cmd(self, *extra):
-        return [sys.executable, str(harness.odoo_launcher(ODOO_ROOT)), '-c', str(self._conf()),
-                *self.common_args, *extra]
-
-    def _conf(self):
-        conf = self.tmp / 'odoo.conf'
-        conf.write_text('[options]\n')  # never the developer's ~/.odoorc
-        return conf
+        return [sys.executable, str(ODOO_ROOT / 'odoo-bin'), *self.common_args, *extra]
 
     def _install(self):
         say(f"bench: installing {', '.join(INSTALL)} in database {self.db} (a few minutes)")
@@ -107,10 +106,10 @@ class Bench:
         with open(log, 'w') as fh:
             rc = subprocess.call(self._odoo_cmd(
                 '-i', ','.join(INSTALL), '--stop-after-init', '--without-demo=all',
-                '--max-cron-threads=0', '--http-port', str(harness.free_port()),
+                '--max-cron-threads=0', '--http-port', str(free_port()),
             ), stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         if rc:
-            sys.exit(f"bench: install failed (rc={rc}):\n{harness.tail(log.read_text(), 30)}")
+            sys.exit(f"bench: install failed (rc={rc}):\n{tail(log.read_text(), 30)}")
         say(f"bench: installed in {time.time() - t0:.0f}s")
 
     def env(self, cr):
@@ -122,12 +121,12 @@ class Bench:
     def start_server(self, workers=0):
         """Start Odoo on a free loopback port; return its base URL. Its log is kept to read the
         number of queries of each request (Odoo's access log line)."""
-        port = harness.free_port()
+        port = free_port()
         log = self.tmp / f'server-{port}.log'
         fh = open(log, 'w')
         proc = subprocess.Popen(self._odoo_cmd(
             '--http-interface=127.0.0.1', '--http-port', str(port),
-            '--gevent-port', str(harness.free_port()), f'--workers={workers}',
+            '--gevent-port', str(free_port()), f'--workers={workers}',
             '--max-cron-threads=0', '--log-level=info',
         ), stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
@@ -136,7 +135,7 @@ class Bench:
         deadline = time.time() + 120
         while time.time() < deadline:
             if proc.poll() is not None:
-                sys.exit(f"bench: Odoo stopped:\n{harness.tail(log.read_text(), 30)}")
+                sys.exit(f"bench: Odoo stopped:\n{tail(log.read_text(), 30)}")
             try:
                 urllib.request.urlopen(url + '/web/health', timeout=2)
                 return url, log
@@ -163,8 +162,8 @@ class Bench:
         if self.keep_db:
             say(f"bench: database {self.db} kept (--db {self.db} to reuse it)")
         else:
-            say(harness.sql_helper(harness.venv_python(harness.DEFAULT_VENV), self.pg, 'drop',
-                                   self.db) or f"bench: database {self.db} dropped")
+            harness.drop_database(self.db)
+            say(f"bench: database {self.db} dropped")
             shutil.rmtree(DATA_DIR / 'filestore' / self.db, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -315,7 +314,7 @@ def median(values):
 def table(rows, header):
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, ['-' * w for w in widths], *rows]:
-        say('  '.join(str(c).rjust(w) for c, w in zip(row, widths)))
+        say('  '.join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
 
 
 def machine():

@@ -11,7 +11,7 @@ p50/p99 latency, queries per request (Odoo's access log), and the ratio ours/cor
 
     tools/bench/notifications.py [--rounds 5] [--txs 48] [--modes threaded,prefork] [--profile]
 """
-import benchlib as bl  # first: it runs the script again under Odoo's venv if needed
+import benchlib as bl  # first: it runs the script again under Odoo's venv if needed # noqa: I001
 
 import argparse
 import cProfile
@@ -138,6 +138,7 @@ def profile(bench, batch):
     """Every notification of the batch twice through Odoo's WSGI application in this process
     (no socket, one thread): queries and time of a first delivery and of a copy, and cProfile."""
     from werkzeug.test import Client
+
     import odoo.http
     client = Client(odoo.http.root)
     for side in ('ours', 'core'):

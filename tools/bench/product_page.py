@@ -10,7 +10,7 @@
 
     tools/bench/product_page.py [--rounds 6] [--pages 15] [--loads 8] [--no-browser]
 """
-import benchlib as bl  # first: it runs the script again under Odoo's venv if needed
+import benchlib as bl  # first: it runs the script again under Odoo's venv if needed # noqa: I001
 
 import argparse
 import time
@@ -52,7 +52,7 @@ def server_render(bench, url, page, rounds, pages, log):
                     bl.say(f"bench: unexpected page (status {response.status_code}, widget "
                            f"shown: {shown}, expected: {on})")
     counts = bl.access_log_queries(log, page)
-    queries = {on: [q for q, o in zip(counts, order) if o is on] for on in (True, False)}
+    queries = {on: [q for q, o in zip(counts, order, strict=False) if o is on] for on in (True, False)}
     rows = [[label, f"{bl.median(times[on]):.1f}", f"{bl.pct(times[on], 90):.1f}",
              f"{bl.median(queries[on]):g}"] for label, on in (('widget on', True),
                                                               ('widget off', False))]
@@ -62,7 +62,8 @@ def server_render(bench, url, page, rounds, pages, log):
 
 
 def browser(bench, url, page, loads):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
     results, hanging, answered, requested = {}, [], [], {}
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -14,7 +14,7 @@ and `_post_process`, no HTTP), and the ratio per transaction is printed.
 
     tools/bench/reconcile.py [--txs 1000] [--core-txs 200]
 """
-import benchlib as bl  # first: it runs the script again under Odoo's venv if needed
+import benchlib as bl  # first: it runs the script again under Odoo's venv if needed # noqa: I001
 
 import argparse
 import time

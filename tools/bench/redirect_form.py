@@ -8,7 +8,7 @@ build, as in the request that created the transaction; deferred writes flushed a
 
     tools/bench/redirect_form.py [--rounds 6] [--builds 15] [--profile]
 """
-import benchlib as bl  # first: it runs the script again under Odoo's venv if needed
+import benchlib as bl  # first: it runs the script again under Odoo's venv if needed # noqa: I001
 
 import argparse
 import cProfile
