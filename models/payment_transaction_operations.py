@@ -145,13 +145,14 @@ class PaymentTransaction(models.Model):
         except ValidationError as error:
             # The outcome is unknown: APS may have refunded. The refund stays in progress, and
             # counts against what is left to refund, until APS tells what became of it.
-            self.source_transaction_id._aps_tamara_lock_row(mark_changed=True)
+            self.source_transaction_id._aps_tamara_commit_and_lock_row()
             self.invalidate_recordset()
             if self.state == 'draft':
                 self._set_pending(state_message=error.args[0])
             elif self.state == 'pending':
                 self.state_message = error.args[0]
             return
+        self.source_transaction_id._aps_tamara_commit_and_lock_row()
         self._handle_notification_data(const.PROVIDER_CODE, answer)
 
     def _send_capture_request(self, amount_to_capture=None):
@@ -224,7 +225,7 @@ class PaymentTransaction(models.Model):
             self.aps_tamara_capture_sent_at = fields.Datetime.now()
         self._aps_tamara_commit()
         answer = self.provider_id._aps_tamara_make_request(payload)
-        self._aps_tamara_lock_row(mark_changed=True)
+        self._aps_tamara_commit_and_lock_row()
         operation_tx.invalidate_recordset()
         if operation_tx._aps_tamara_apply_operation_result(command, answer) == 'error':
             raise UserError(self.provider_id._aps_tamara_get_refusal_message(answer))

@@ -4,7 +4,7 @@ import logging
 
 from psycopg2 import errors
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models, modules
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -351,3 +351,18 @@ class PaymentTransaction(models.Model):
         cr.rollback()
         self.env.transaction.reset()
         self._aps_tamara_lock_row()
+
+    def _aps_tamara_commit_and_lock_row(self):
+        """ Save what the request wrote, then lock the transaction's row with a fresh view of the
+        database and mark it changed (`_aps_tamara_lock_row`), before applying APS' answer to an
+        operation sent without the lock: a message about the same payment applied while APS was
+        answering is then seen, rather than refused by PostgreSQL ("could not serialize access
+        due to concurrent update") when the answer is written.
+
+        :return: None
+        """
+        self.ensure_one()
+        self._aps_tamara_commit()
+        if not modules.module.current_test:  # In a test nothing is committed: nothing to drop.
+            self._aps_tamara_wait_and_lock_row()
+        self._aps_tamara_lock_row(mark_changed=True)
