@@ -228,8 +228,20 @@ class Odoo:
         return self.call(model, 'read', [record_id], fields)[0]
 
     def post_process(self):
-        """Run the payment post-processing cron now (what the shopper's status page polls for)."""
-        self.call('ir.cron', 'method_direct_trigger', [self.post_process_cron_id])
+        """Run the payment post-processing cron now (what the shopper's status page polls for).
+
+        The server's own cron worker may be running it at that moment (the capture job triggers
+        crons too): Odoo then refuses a direct run, so wait for that run to end and run it again.
+        """
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.call('ir.cron', 'method_direct_trigger', [self.post_process_cron_id])
+                return
+            except RpcError as error:
+                if 'currently being executed' not in str(error.args[0]) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def log_mark(self):
         """The current end of the log, for `log_errors`."""
