@@ -169,7 +169,7 @@ class APSTamaraController(http.Controller):
         try:
             # A savepoint: a message refused half-way changes nothing.
             with request.env.cr.savepoint():
-                target_sudo._handle_notification_data(provider_code, message)
+                target_sudo._aps_tamara_handle_notification(provider_code, message)
         except ValidationError as error:
             self._aps_tamara_log(channel, message, f'not applied: {error.args[0]}')
             log_model._aps_tamara_record(

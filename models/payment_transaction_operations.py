@@ -153,7 +153,7 @@ class PaymentTransaction(models.Model):
                 self.state_message = error.args[0]
             return
         self.source_transaction_id._aps_tamara_commit_and_lock_row()
-        self._handle_notification_data(const.PROVIDER_CODE, answer)
+        self._aps_tamara_handle_notification(const.PROVIDER_CODE, answer)
 
     def _send_capture_request(self, amount_to_capture=None):
         """ Override of `payment` to capture an APS authorization, in full or in part.

@@ -122,7 +122,27 @@ class PaymentTransaction(models.Model):
         super()._process_notification_data(notification_data)
         if self.provider_code != const.PROVIDER_CODE:
             return
+        self._aps_tamara_apply_notification(notification_data)
 
+    def _aps_tamara_handle_notification(self, provider_code, notification_data):
+        """ Apply a signature-checked message to this transaction through the payment framework
+        (which calls `_process_notification_data`, then the post-processing hooks).
+
+        :param str provider_code: The code of the provider that processes the message.
+        :param dict notification_data: The message, values as strings.
+        :return: None
+        """
+        self._handle_notification_data(provider_code, notification_data)
+
+    def _aps_tamara_apply_notification(self, notification_data):
+        """ Apply a signature-checked APS message to this Tamara transaction: a stale message is
+        ignored, the same message twice changes nothing.
+
+        :param dict notification_data: The message, values as strings.
+        :return: None
+        :raise ValidationError: If inconsistent data are received.
+        """
+        self.ensure_one()
         command = notification_data.get('command')
         if command in aps_const.OPERATION_COMMANDS:
             self._aps_tamara_process_operation_data(command, notification_data)

@@ -183,7 +183,7 @@ class PaymentTransaction(models.Model):
             return
         target_state = result and aps_status.map_status(result['status'], result['response_code'])
         if target_state and target_state != 'pending':
-            self._handle_notification_data(const.PROVIDER_CODE, result)
+            self._aps_tamara_handle_notification(const.PROVIDER_CODE, result)
             if self.state == 'authorized' and self.provider_id.aps_tamara_capture_immediately \
                     and not self.aps_tamara_capture_sent_at:
                 self._aps_tamara_schedule_capture()
