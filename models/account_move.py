@@ -1,6 +1,7 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
@@ -29,6 +30,8 @@ class AccountMove(models.Model):
         credit note; the refund's payment is then reconciled with the credit note. """
         self.ensure_one()
         tx_sudo = self.aps_tamara_refundable_tx_id.sudo()
+        if not tx_sudo:  # Refunded or paid meanwhile, from another page.
+            raise UserError(_("This credit note has no Tamara payment left to refund."))
         payment = tx_sudo.payment_id
         amount = min(
             self.amount_residual, payment.amount_available_for_refund,

@@ -20,3 +20,5 @@ from . import test_safety_money
 from . import test_safety_hostile
 from . import test_safety_access
 from . import test_safety_fuzz
+from . import test_browser_after_payment
+from . import test_browser_decline
