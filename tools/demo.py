@@ -1,6 +1,7 @@
 """tools/demo: a demo shop taking Tamara payments against the built-in APS sandbox.
 
-Starts, on this machine: the local APS sandbox (aps_sandbox/) and Odoo 18 on a database with
+Starts, on this machine: the local APS sandbox (aps_sandbox/) and Odoo (18.0 or 19.0: the first
+found where tools/test looks, or --odoo DIR) on a database with
 website_sale (demo products), this module, a company in Saudi Arabia selling in SAR (and in AED to
 the UAE), the website in English and Arabic, and the Tamara provider in test mode pointed at the
 sandbox. Stop with Ctrl-C.
@@ -24,13 +25,22 @@ MERCHANT = "DemoTamara:DemoAccessCode2026:demo-request-phrase:demo-response-phra
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="tools/demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="aps_tamara_demo", help="database (default: %(default)s)")
+    parser.add_argument("--db", help="database (default: aps_tamara_demo_<series>, e.g. aps_tamara_demo_18)")
     parser.add_argument("--port", type=int, default=8069, help="Odoo's port (default: %(default)s)")
     parser.add_argument("--sandbox-port", type=int, default=8070,
                         help="the APS sandbox's port (default: %(default)s)")
     parser.add_argument("--reset", action="store_true", help="start again from a new database")
-    parser.add_argument("--odoo", help="Odoo 18 source tree (default: auto-detected)")
+    parser.add_argument("--odoo", metavar="DIR",
+                        help="an Odoo 18.0 or 19.0 source tree (default: the first found where tools/test looks)")
     return parser.parse_args(argv)
+
+
+def odoo_major(root):
+    """The major version of an Odoo source tree (18, 19), from its odoo/release.py."""
+    for line in (root / "odoo" / "release.py").read_text().splitlines():
+        if line.startswith("version_info = ("):
+            return int(line.split("(")[1].split(",")[0])
+    raise SystemExit(f"demo: no version_info in {root}/odoo/release.py")
 
 
 def free_port():
@@ -85,6 +95,8 @@ def main(argv=None):
         return 2
     root, py = Path(os.environ["APS_TAMARA_ODOO"]), os.environ["APS_TAMARA_PYTHON"]
     launcher = root / "odoo-bin"
+    major = odoo_major(root)
+    args.db = args.db or f"aps_tamara_demo_{major}"
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
 
     state = module_state(args.db) if not args.reset else "absent"
@@ -95,7 +107,8 @@ def main(argv=None):
         print(f"demo: installing website_sale and {MODULE} on database {args.db} (a minute)")
         subprocess.run(odoo_command(py, launcher, root, args.db, free_port(),
                                     "-i", f"website_sale,{MODULE}", "--stop-after-init",
-                                    "--log-level=warn"), check=True)
+                                    "--log-level=warn", *(["--with-demo"] if major >= 19 else [])),
+                       check=True)
 
     sandbox_url = f"http://127.0.0.1:{args.sandbox_port}"
     shop_url = f"http://127.0.0.1:{args.port}"
@@ -118,7 +131,8 @@ def main(argv=None):
     try:
         wait_for(f"{sandbox_url}/_sandbox/merchants", sandbox, "the APS sandbox")
         wait_for(f"{shop_url}/web/login", odoo, "Odoo")
-        print(f"\n  shop:        {shop_url}/shop   (log in as admin / admin, or shop as a guest)\n"
+        print(f"\n  Odoo {major} ({root}), database {args.db}\n"
+              f"  shop:        {shop_url}/shop   (log in as admin / admin, or shop as a guest)\n"
               f"  in Arabic:   {shop_url}/ar/shop\n"
               f"  backend:     {shop_url}/odoo/action-payment.action_payment_provider\n"
               f"  APS sandbox: {sandbox_url}/   (payments and notification deliveries)\n"
