@@ -112,6 +112,24 @@ class PaymentTransaction(models.Model):
             **kwargs,
         )
 
+    def _get_specific_create_values(self, provider_code, values):
+        """ Override of `payment` to record the language the shopper is using on the website,
+        rather than their contact's: Tamara's page and the reason of a decline shown back in the
+        shop are then in the language of the shop's pages (an English contact shopping on the
+        Arabic pages reads Arabic).
+
+        :param str provider_code: The code of the provider managing the transaction.
+        :param dict values: The original create values.
+        :return: The dict of provider-specific create values.
+        :rtype: dict
+        """
+        res = super()._get_specific_create_values(provider_code, values)
+        if provider_code != const.PROVIDER_CODE:
+            return res
+        if request and getattr(request, 'is_frontend', False) and request.lang:
+            res['partner_lang'] = request.lang.code
+        return res
+
     def _get_specific_rendering_values(self, processing_values):
         """ Override of `payment` to return the signed Tamara PURCHASE request of APS' hosted page.
 

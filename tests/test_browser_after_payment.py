@@ -35,10 +35,13 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
         credit_note.invoice_line_ids.price_unit = 200.0
         credit_note.action_post()
         self.assertEqual(credit_note.aps_tamara_refundable_tx_id, tx)
+        self.env.invalidate_all()  # The pages compute it again, from the database.
         return tx, credit_note
 
     def _admin_page(self, browser):
         context = self._new_context(browser, 'admin', viewport={'width': 1440, 'height': 1000})
+        # The first page in a language builds its assets: slow on a busy machine.
+        context.set_default_navigation_timeout(120000)
         # No bus: its worker's bundle would be generated concurrently with the test's requests.
         context.route('**/bus/websocket_worker_bundle*', lambda route: route.fulfill(
             status=200, content_type='application/javascript', body='',
@@ -54,7 +57,7 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
 
             page.goto(f'{self.base_url()}/odoo/action-account.action_account_payments/{payment.id}')
             refund_button = page.locator('button[name="action_refund_wizard"]')
-            expect(refund_button).to_be_visible()
+            expect(refund_button).to_be_visible(timeout=60000)  # Once the web client is up.
             expect(refund_button).to_contain_text(refund_label)
             self._screenshot(page, f'payment_{lang}')
             refund_button.click()
@@ -69,7 +72,7 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
             page.goto(f'{self.base_url()}/odoo/action-account.action_move_out_refund_type/'
                       f'{credit_note.id}')
             tamara_button = page.locator('button[name="action_aps_tamara_refund"]')
-            expect(tamara_button).to_be_visible()
+            expect(tamara_button).to_be_visible(timeout=60000)
             expect(tamara_button).to_have_text(refund_with_tamara_label)
             self._screenshot(page, f'credit_note_{lang}')
             tamara_button.click()

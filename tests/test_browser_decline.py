@@ -14,8 +14,9 @@ from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandbox
 
 @tagged('post_install', '-at_install')
 class TestBrowserDecline(ChromiumMixin, APSTamaraSandboxCommon):
-    """ An Arabic-speaking shopper declines the Tamara plan on the local APS sandbox's hosted
-    page, in Chromium: back at the payment step of the Arabic shop, cart kept, the reason is in
+    """ A shopper on the shop's Arabic pages (their contact is in English, as the demo's
+    administrator) declines the Tamara plan on the local APS sandbox's hosted page, in Chromium:
+    Tamara's page is asked in Arabic, and back at the payment step, cart kept, the reason is in
     Arabic and none of APS' English text shows. Screenshots go to
     `.artifacts/screenshots/decline_*.png`.
     """
@@ -34,7 +35,7 @@ class TestBrowserDecline(ChromiumMixin, APSTamaraSandboxCommon):
         cls.product.product_tmpl_id.write({'is_published': True, 'website_id': cls.website.id})
         cls.shopper_user = new_test_user(
             cls.env, login='tamara_arabic_shopper', password='tamara_arabic_shopper',
-            groups='base.group_portal', lang='ar_001',
+            groups='base.group_portal', lang='en_US',
         )
         cls.shopper_user.partner_id.write({
             'name': "نورة الحربي",
@@ -53,13 +54,15 @@ class TestBrowserDecline(ChromiumMixin, APSTamaraSandboxCommon):
             context = self._new_context(
                 browser, 'tamara_arabic_shopper', viewport={'width': 1280, 'height': 1000}
             )
+            # The first Arabic page builds its right-to-left assets: slow on a busy machine.
+            context.set_default_navigation_timeout(120000)
             context.route('https://cdn-sandbox.tamara.co/**', lambda route: route.abort())
             page = context.new_page()
             base = self.base_url() + '/ar'
             page.goto(base + self.product.product_tmpl_id.website_url)
             page.wait_for_load_state('networkidle')
             page.locator('#add_to_cart').click()
-            expect(page.locator('.my_cart_quantity').first).to_have_text('1')
+            expect(page.locator('.my_cart_quantity').first).to_have_text('1', timeout=30000)
             page.goto(base + '/shop/checkout?try_skip_step=true')
             page.wait_for_url(re.compile(r'/shop/payment'))
             page.locator('input[data-payment-method-code="tamara"]').check(force=True)
@@ -76,7 +79,7 @@ class TestBrowserDecline(ChromiumMixin, APSTamaraSandboxCommon):
 
             page.wait_for_url(re.compile(r'/ar/shop/payment'), timeout=60000)
             notice = page.locator('#o_aps_tamara_retry_notice')
-            expect(notice).to_be_visible()
+            expect(notice).to_be_visible(timeout=30000)
             expect(notice.locator('h4')).to_have_text("لم تكتمل دفعتك عبر تمارا")
             expect(notice).to_contain_text("رفضت تمارا الدفعة.")
             self.assertNotRegex(notice.inner_text(), r'[A-Za-z]', "no English in the notice")
@@ -91,5 +94,6 @@ class TestBrowserDecline(ChromiumMixin, APSTamaraSandboxCommon):
         )
         self.assertEqual(tx.state, 'error')
         self.assertEqual(tx.aps_tamara_response_message, aps_transaction['response_message'])
+        self.assertEqual(tx.partner_lang, 'ar_001', "the language of the pages, not the contact's")
         self.assertEqual(aps_transaction['request']['language'], 'ar')
         self.assertTrue(tx.sale_order_ids.order_line, "The cart is kept.")
