@@ -32,8 +32,8 @@ class APSTamaraCommon(PaymentHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.currency_sar = cls._prepare_currency('SAR')
-        cls.currency_aed = cls._prepare_currency('AED')
+        cls.currency_sar = cls._enable_currency('SAR')
+        cls.currency_aed = cls._enable_currency('AED')
         cls.country_sa = cls.env.ref('base.sa')
 
         cls.provider = cls._prepare_provider('aps_tamara', update_values={
