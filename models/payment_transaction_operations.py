@@ -1,16 +1,14 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-import logging
-
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_repr
 
 from odoo.addons.payment import utils as payment_utils
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
-_logger = logging.getLogger(__name__)
+_logger = compat.get_payment_logger(__name__)
 
 
 class PaymentTransaction(models.Model):
