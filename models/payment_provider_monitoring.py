@@ -214,11 +214,13 @@ class PaymentProvider(models.Model):
     def action_aps_tamara_view_messages(self):
         """ Open the messages exchanged with APS by the provider. """
         self.ensure_one()
+        # The domain outside the dict: 19's term extractor takes the tuple after `_()` for a term.
+        domain = [('provider_id', '=', self.id)]
         return {
             'type': 'ir.actions.act_window',
             'name': _("Messages exchanged with Amazon Payment Services"),
             'res_model': 'payment.aps_tamara.log',
             'view_mode': 'list,form',
-            'domain': [('provider_id', '=', self.id)],
+            'domain': domain,
             'context': {'create': False},
         }
