@@ -6,6 +6,8 @@ import json
 import logging
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -179,6 +181,19 @@ class TestPaymentTransaction(APSTamaraCommon):
         ), self.assertRaises(ValidationError) as error:
             tx._get_processing_values()
         self.assertIn('merchant_extra1', str(error.exception))
+
+    @mute_logger('odoo.sql_db')
+    def test_a_refund_reference_is_unique_per_payment(self):
+        """ The database refuses a second refund with the same APS maintenance reference (the
+        constraint of each series: `_sql_constraints` on 18, `models.Constraint` on 19). """
+        tx = self._create_order_transaction()
+        tx._create_child_transaction(10.0, is_refund=True, aps_tamara_maintenance_reference='R-1')
+        self.env.flush_all()
+        with self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
+            tx._create_child_transaction(
+                10.0, is_refund=True, aps_tamara_maintenance_reference='R-1'
+            )
+            self.env.flush_all()
 
     def test_access_code_never_reaches_the_log(self):
         tx = self._create_order_transaction()
