@@ -95,6 +95,12 @@ class APSTamaraCommon(PaymentHttpCommon):
             'categ_id': cls.env['product.category'].create({'name': "Lamps"}).id,
         })
 
+    def url_open(self, *args, **kwargs):
+        """ Give the server a minute: the first page a test opens renders its asset bundles, which
+        takes longer than Odoo's default of 12 s on a busy machine. """
+        kwargs.setdefault('timeout', 60)
+        return super().url_open(*args, **kwargs)
+
     def _allow_http(self):
         """ Let HTTP requests that this test does not make through `url_open` reach the server
         meanwhile (the sandbox's notifications, the shopper's return): 19 serves them only within
