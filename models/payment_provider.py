@@ -25,27 +25,32 @@ class PaymentProvider(models.Model):
     )
     # APS credentials: the production set (used when the provider is enabled) and the sandbox set
     # (used in test mode), so that going live does not mean typing them again. Which fields are
-    # required depends on the state: see `_check_required_if_provider`.
+    # required depends on the state: see `_check_required_if_provider`. Never copied: 19 copies
+    # the providers into each new company, which has an APS account of its own.
     aps_tamara_merchant_identifier = fields.Char(
         string="Merchant Identifier",
         help="The merchant identifier of the production APS account (APS back office: "
              "Integration Settings > Security Settings).",
+        copy=False,
     )
     aps_tamara_access_code = fields.Char(
         string="Access Code",
         help="The access code of the production APS account (Integration Settings > Security "
              "Settings).",
         groups='base.group_system',
+        copy=False,
     )
     aps_tamara_sha_request = fields.Char(
         string="SHA Request Phrase",
         help="The phrase that signs what Odoo sends to APS (production account).",
         groups='base.group_system',
+        copy=False,
     )
     aps_tamara_sha_response = fields.Char(
         string="SHA Response Phrase",
         help="The phrase that signs what APS sends to Odoo (production account).",
         groups='base.group_system',
+        copy=False,
     )
     aps_tamara_sha_type = fields.Selection(
         string="SHA Type",
@@ -57,21 +62,25 @@ class PaymentProvider(models.Model):
     aps_tamara_merchant_identifier_test = fields.Char(
         string="Sandbox Merchant Identifier",
         help="The merchant identifier of the sandbox APS account, used in test mode.",
+        copy=False,
     )
     aps_tamara_access_code_test = fields.Char(
         string="Sandbox Access Code",
         help="The access code of the sandbox APS account, used in test mode.",
         groups='base.group_system',
+        copy=False,
     )
     aps_tamara_sha_request_test = fields.Char(
         string="Sandbox SHA Request Phrase",
         help="The phrase that signs what Odoo sends to APS (sandbox account).",
         groups='base.group_system',
+        copy=False,
     )
     aps_tamara_sha_response_test = fields.Char(
         string="Sandbox SHA Response Phrase",
         help="The phrase that signs what APS sends to Odoo (sandbox account).",
         groups='base.group_system',
+        copy=False,
     )
     aps_tamara_sha_type_test = fields.Selection(
         string="Sandbox SHA Type",

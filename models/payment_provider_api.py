@@ -1,17 +1,17 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
-import logging
 import pprint
 
 from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.payment_aps_tamara import compat
 from odoo.addons.payment_aps_tamara.aps import client as aps_client
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import redact
 from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
-_logger = logging.getLogger(__name__)
+_logger = compat.get_payment_logger(__name__)
 
 
 class PaymentProvider(models.Model):

@@ -30,6 +30,14 @@ class TestMultiCompany(APSTamaraCommon):
             'aps_tamara_sha_type_test': 'hmac256',
         })
 
+    def test_a_copy_of_the_provider_gets_no_credentials(self):
+        """ 19 copies the providers into each new company: never with another company's account. """
+        copy = self.provider.copy({'company_id': self.company_b.id})
+        for suffix in ('', '_test'):
+            for name in ('merchant_identifier', 'access_code', 'sha_request', 'sha_response'):
+                self.assertTrue(self.provider[f'aps_tamara_{name}{suffix}'])
+                self.assertFalse(copy[f'aps_tamara_{name}{suffix}'], name + suffix)
+
     def _tx_of_company_b(self):
         partner_b = self.partner.copy({'company_id': self.company_b.id})
         return self.env['payment.transaction'].create({

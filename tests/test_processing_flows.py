@@ -286,4 +286,4 @@ class TestProcessingFlows(APSTamaraCommon):
             self._post_return(answer)
             tx._post_process()
         self.assertEqual(tx.sale_order_ids.state, 'sale')
-        self.assertEqual(action_confirm.call_count, 1)
+        self.assertEqual(self._confirmations(action_confirm), 1)

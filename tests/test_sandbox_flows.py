@@ -25,7 +25,7 @@ class TestSandboxFlows(APSTamaraSandboxCommon):
             tx._post_process()
             tx._post_process()
         self.assertEqual(tx.sale_order_ids.state, 'sale')
-        self.assertEqual(action_confirm.call_count, 1)
+        self.assertEqual(self._confirmations(action_confirm), 1)
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_success_return_and_notification(self):
