@@ -66,14 +66,38 @@ class PaymentTransaction(models.Model):
         reference = notification_data.get('merchant_reference')
         if not reference or not isinstance(reference, str):
             raise ValidationError(_("Received data with missing reference."))
-        tx = self.search(
-            [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)]
+        # The provider read with the same query: its credentials check the signature next.
+        tx = self.search_fetch(
+            [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)],
+            ['provider_id'],
         )
         if not tx:
             raise ValidationError(_(
                 "No transaction found matching reference %s.", reference
             ))
         return tx
+
+    def _aps_tamara_get_target(self, provider_code, notification_data):
+        """ Lock this payment for a signature-checked message about it, with a fresh view of the
+        database (`_aps_tamara_wait_and_lock_row`), and return the transaction the message is
+        about: the payment itself, or the refund a REFUND message names. The payment is not
+        searched again: the caller found it by the message's reference to check the signature.
+
+        :param str provider_code: The code of the provider that processes the message: this
+                                  module's, or 'aps' for a message about a payment of Odoo's own
+                                  APS provider (found by that provider's own hook).
+        :param dict notification_data: The message, values as strings.
+        :return: The transaction the message is about.
+        :rtype: recordset of `payment.transaction`
+        :raise ValidationError: If the message is about a refund sent by Odoo that is not saved yet.
+        """
+        self.ensure_one()
+        self._aps_tamara_wait_and_lock_row()
+        if provider_code != const.PROVIDER_CODE:
+            return self.browse()._get_tx_from_notification_data(provider_code, notification_data)
+        if notification_data.get('command') == 'REFUND':
+            return self._aps_tamara_get_refund_tx_from_notification_data(notification_data)
+        return self
 
     def _aps_tamara_get_refund_tx_from_notification_data(self, notification_data):
         """ Return the refund transaction a REFUND message is about, or the payment itself for a
@@ -133,6 +157,48 @@ class PaymentTransaction(models.Model):
         :return: None
         """
         self._handle_notification_data(provider_code, notification_data)
+
+    def _aps_tamara_is_already_applied(self, notification_data):
+        """ Tell whether a signature-checked payment result is already applied to this locked
+        payment, so that applying it again would change nothing: APS repeats a notification until
+        it is answered, and the shopper's return carries the same result.
+
+        It is when the payment already is in the state the result maps to, with the same response
+        code and message, APS reference and payment option, and, for a paid or pending result, the
+        amount and currency confirmed (`_aps_tamara_is_amount_confirmed`, the amount already
+        recorded). An authorization is always applied again: it also schedules the capture.
+
+        :param dict notification_data: The message, values as strings.
+        :return: Whether the result is already applied.
+        :rtype: bool
+        """
+        self.ensure_one()
+        command = notification_data.get('command')
+        status = notification_data.get('status')
+        if (command and command not in aps_const.PAYMENT_COMMANDS) or not status:
+            return False
+        response_code = notification_data.get('response_code') or ''
+        target_state = aps_status.map_status(status, response_code)
+        if target_state == 'authorized' or target_state != self.state:
+            return False
+        received = (
+            response_code,
+            notification_data.get('response_message') or '',
+            notification_data.get('fort_id') or self.provider_reference or '',
+            notification_data.get('payment_option') or self.aps_tamara_payment_option or '',
+        )
+        recorded = (
+            self.aps_tamara_response_code or '',
+            self.aps_tamara_response_message or '',
+            self.provider_reference or '',
+            self.aps_tamara_payment_option or '',
+        )
+        if received != recorded:
+            return False
+        if target_state in ('done', 'pending'):
+            return notification_data.get('amount') == str(self.aps_tamara_confirmed_amount) \
+                and self._aps_tamara_is_amount_confirmed(notification_data)
+        return True
 
     def _aps_tamara_apply_notification(self, notification_data):
         """ Apply a signature-checked APS message to this Tamara transaction: a stale message is
