@@ -203,10 +203,16 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         orders_field = self._fields['sale_order_ids']
         invoices_field = self._fields['invoice_ids']
-        # Read by SQL: what the ORM holds of the documents is written first.
+        # Read by SQL: what the ORM holds of the fields read is written first.
         self.flush_recordset(['sale_order_ids', 'invoice_ids'])
-        for model in ('sale.order', 'sale.order.line', 'product.product', 'product.template'):
-            self.env[model].flush_model()
+        for model, field_names in (
+            ('sale.order', ['name', 'partner_invoice_id', 'date_order']),
+            ('sale.order.line', ['order_id', 'sequence', 'display_type', 'product_id',
+                                 'product_uom_qty', 'name']),
+            ('product.product', ['product_tmpl_id']),
+            ('product.template', ['name']),
+        ):
+            self.env[model].flush_model(field_names)
         self.env.cr.execute(SQL(
             """
             SELECT sale_order.id, sale_order.name, sale_order.partner_invoice_id, line.id,
