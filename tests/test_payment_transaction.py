@@ -132,6 +132,7 @@ class TestPaymentTransaction(APSTamaraCommon):
         self.env['res.lang']._activate_lang('ar_001')
         self.product.with_context(lang='ar_001').name = "مصباح مكتب"
         self.partner.lang = 'ar_001'
+        self._get_form_values(self._create_order_transaction())  # The form's template loaded.
         queries = {}
         for count in (1, 20):
             order = self._create_order(order_line=[
