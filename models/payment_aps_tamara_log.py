@@ -125,7 +125,7 @@ class PaymentAPSTamaraLog(models.Model):
         machinery (several queries and most of the cost of recording a repeated notification).
 
         :param dict values: The column values, False for empty.
-        :return: The new record.
+        :return: The new record, sudoed.
         """
         columns = list(values)
         self.env.cr.execute(SQL(
@@ -136,7 +136,7 @@ class PaymentAPSTamaraLog(models.Model):
                            for column in columns),
             self.env.uid, self.env.uid,
         ))
-        log = self.browse(self.env.cr.fetchone()[0])
+        log = self.sudo().browse(self.env.cr.fetchone()[0])
         if values.get('transaction_id'):  # As `create` does: the transaction's list shows it.
             self.env['payment.transaction'].browse(values['transaction_id']).invalidate_recordset(
                 ['aps_tamara_log_ids']
