@@ -174,10 +174,12 @@ class APSTamaraController(http.Controller):
             log_model._aps_tamara_record(channel, outcome, tx=target_sudo, received=message)
             return
         try:
-            # A savepoint: a message refused half-way changes nothing.
-            with request.env.cr.savepoint():
-                target_sudo._aps_tamara_handle_notification(provider_code, message)
+            target_sudo._aps_tamara_handle_notification(provider_code, message)
         except ValidationError as error:
+            # A message refused half-way changes nothing: the request wrote nothing before taking
+            # the lock (`_aps_tamara_get_target`), so all is rolled back (no savepoint needed).
+            request.env.cr.rollback()
+            request.env.transaction.reset()
             self._aps_tamara_log(channel, message, f'not applied: {error.args[0]}')
             log_model._aps_tamara_record(
                 channel, 'malformed', tx=target_sudo, received=message,

@@ -3,6 +3,7 @@
 import logging
 from unittest.mock import patch
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -319,6 +320,22 @@ class TestProcessingFlows(APSTamaraCommon):
                 response = self.opener.post(self.webhook_url, **kwargs)
                 self.assertEqual(response.status_code, expected_status)
         self._assert_untouched(tx, tx.sale_order_ids)
+
+    @mute_logger(CONTROLLER_LOGGER, PAYMENT_TX_LOGGER)
+    def test_message_refused_half_way_changes_nothing_and_is_recorded(self):
+        tx = self._create_order_transaction()
+        PaymentTransaction = type(self.env['payment.transaction'])
+        with patch.object(
+            PaymentTransaction, '_set_done', autospec=True,
+            side_effect=ValidationError("refused after the APS fields were written"),
+        ):
+            response = self._make_http_post_request(self.webhook_url, data=self._aps_answer(tx))
+        self.assertEqual(response.status_code, 400)
+        tx.invalidate_recordset()
+        self._assert_untouched(tx, tx.sale_order_ids)
+        self.assertFalse(tx.aps_tamara_response_code, "The APS fields written are rolled back.")
+        self.assertEqual(tx.aps_tamara_log_ids.mapped('state'), ['malformed'])
+        self.assertIn("refused after", tx.aps_tamara_log_ids.note)
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refund_notification_leaves_the_payment_alone(self):
