@@ -3,6 +3,7 @@
 cleaning (https://paymentservices.amazon.com/docs/api/payment-methods/tamara).
 """
 
+import functools
 import ipaddress
 import json
 import re
@@ -10,17 +11,18 @@ import unicodedata
 
 from . import const
 
+_ALLOWED_ASCII = {'alpha': 'A-Za-z', 'numeric': '0-9', 'alnum': 'A-Za-z0-9'}
+
+
+@functools.cache
+def _disallowed_chars(value_type, specials):
+    """A regular expression matching the characters a value may not hold: anything but ASCII
+    letters (`alpha`), digits (`numeric`) or both (`alnum`), and the special characters listed."""
+    return re.compile(f'[^{_ALLOWED_ASCII[value_type]}{re.escape(specials)}]')
+
 
 def _is_allowed_char(char, value_type, specials):
-    if char in specials:
-        return True
-    if not char.isascii():
-        return False
-    if value_type == 'alpha':
-        return char.isalpha()
-    if value_type == 'numeric':
-        return char.isdigit()
-    return char.isalnum()
+    return not _disallowed_chars(value_type, specials).match(char)
 
 
 def check_parameter(name, value):
@@ -37,9 +39,7 @@ def check_parameter(name, value):
     if value_type == 'numeric' and not specials and not (value.isascii() and value.isdigit()):
         return "not a whole number"
     if value_type != 'object':
-        invalid = sorted({
-            char for char in value if not _is_allowed_char(char, value_type, specials)
-        })
+        invalid = sorted(set(_disallowed_chars(value_type, specials).findall(value)))
         if invalid:
             return f"contains characters APS does not accept: {''.join(invalid)!r}"
     return None
@@ -91,11 +91,12 @@ def clean_text(text, name):
     :rtype: str
     """
     max_length, value_type, specials = const.REQUEST_PARAMETER_RULES[name]
-    folded = unicodedata.normalize('NFKD', text or '')
-    kept = ''.join(
-        char if _is_allowed_char(char, value_type, specials) else ' ' for char in folded
-        if not unicodedata.combining(char)
-    )
+    text = text or ''
+    if not text.isascii():  # Accents folded: the combining marks left by NFKD are dropped.
+        text = ''.join(
+            char for char in unicodedata.normalize('NFKD', text) if not unicodedata.combining(char)
+        )
+    kept = _disallowed_chars(value_type, specials).sub(' ', text)
     return re.sub(r'\s+', ' ', kept).strip()[:max_length].strip()
 
 
@@ -108,8 +109,15 @@ def build_order_description(order_reference, item_names):
     :return: The description.
     :rtype: str
     """
+    max_length = const.REQUEST_PARAMETER_RULES['order_description'][0]
     reference = clean_text(order_reference, 'order_description')
-    names = [name for name in (clean_text(n, 'order_description') for n in item_names) if name]
+    names, length = [], len(reference) - 1  # `reference: ` then ` / ` between two names.
+    for item_name in item_names:
+        if length >= max_length:  # The items beyond would be cut off: not even cleaned.
+            break
+        if name := clean_text(item_name, 'order_description'):
+            names.append(name)
+            length += len(name) + 3
     # APS accepts no comma: the items are separated by slashes.
     description = f"{reference}: {' / '.join(names)}" if names else reference
     return clean_text(description, 'order_description')

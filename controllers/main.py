@@ -139,8 +139,9 @@ class APSTamaraController(http.Controller):
         """ Apply a message to its transaction, if signed, and record it.
 
         The transaction is locked only once the signature is known valid, with a fresh view of
-        the database (`_aps_tamara_wait_and_lock_row`): the messages of one payment arriving
-        together are applied one after the other, without serialization failures.
+        the database (`_aps_tamara_get_target`): the messages of one payment arriving together are
+        applied one after the other, without serialization failures. A result already applied is
+        only recorded.
 
         :param dict message: The message, values as strings.
         :param payment.transaction tx_sudo: The sudoed transaction it names (a payment).
@@ -157,20 +158,28 @@ class APSTamaraController(http.Controller):
             self._aps_tamara_log(channel, message, 'missing or invalid signature')
             log_model._aps_tamara_record(channel, 'forged', tx=tx_sudo, received=message)
             raise Forbidden()
-        tx_sudo._aps_tamara_wait_and_lock_row()
         try:
-            # The payment, or the refund a REFUND message is about.
-            target_sudo = tx_sudo.browse()._aps_tamara_get_tx(provider_code, message)
+            # The payment locked, or the refund a REFUND message is about.
+            target_sudo = tx_sudo._aps_tamara_get_target(provider_code, message)
         except ValidationError:
             # A refund whose request is not saved yet: APS sends the message again.
             self._aps_tamara_log(channel, message, 'unknown maintenance reference')
             log_model._aps_tamara_record(channel, 'unknown', tx=tx_sudo, received=message)
             raise NotFound() from None
+        if provider_code == const.PROVIDER_CODE \
+                and target_sudo._aps_tamara_is_already_applied(message):
+            # A repeated message (APS retries, the return and the notification of one result):
+            # recorded, without going through the framework again to change nothing.
+            self._aps_tamara_log(channel, message, f'{outcome}, already applied', level=logging.INFO)
+            log_model._aps_tamara_record(channel, outcome, tx=target_sudo, received=message)
+            return
         try:
-            # A savepoint: a message refused half-way changes nothing.
-            with request.env.cr.savepoint():
-                target_sudo._aps_tamara_handle_notification(provider_code, message)
+            target_sudo._aps_tamara_handle_notification(provider_code, message)
         except ValidationError as error:
+            # A message refused half-way changes nothing: the request wrote nothing before taking
+            # the lock (`_aps_tamara_get_target`), so all is rolled back (no savepoint needed).
+            request.env.cr.rollback()
+            request.env.transaction.reset()
             self._aps_tamara_log(channel, message, f'not applied: {error.args[0]}')
             log_model._aps_tamara_record(
                 channel, 'malformed', tx=target_sudo, received=message,

@@ -10,6 +10,7 @@ from . import payment_provider_monitoring
 from . import payment_provider_onboarding
 from . import payment_transaction
 from . import payment_transaction_processing
+from . import payment_transaction_locking
 from . import payment_transaction_operations
 from . import payment_transaction_reconciliation
 from . import payment_transaction_capture

@@ -216,8 +216,13 @@ class PaymentProvider(models.Model):
         :rtype: dict
         """
         self.ensure_one()
-        suffix = const.CREDENTIAL_SUFFIXES[environment or self.state]
         provider_sudo = self.sudo()
+        # Only these fields: what checks a message's signature, not the whole provider.
+        provider_sudo.fetch(['state', *(
+            f'aps_tamara_{name}{suffix}' for name in aps_const.CREDENTIAL_NAMES
+            for suffix in set(const.CREDENTIAL_SUFFIXES.values())
+        )])
+        suffix = const.CREDENTIAL_SUFFIXES[environment or provider_sudo.state]
         return {
             name: provider_sudo[f'aps_tamara_{name}{suffix}']
             for name in aps_const.CREDENTIAL_NAMES

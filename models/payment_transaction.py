@@ -7,6 +7,7 @@ from werkzeug import urls
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.http import request
+from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_aps_tamara import compat, const
@@ -173,7 +174,8 @@ class PaymentTransaction(models.Model):
         :raise ValidationError: If a parameter cannot be made valid.
         """
         self.ensure_one()
-        self._aps_tamara_check_eligibility()
+        paid = self._aps_tamara_read_paid_items()
+        self._aps_tamara_check_eligibility(paid)
         if not self.partner_email:
             raise ValidationError(_(
                 "An email address is required to pay with Tamara. Please add it to your address."
@@ -193,7 +195,7 @@ class PaymentTransaction(models.Model):
             'customer_email': self.partner_email.strip(),
             'payment_option': aps_const.PAYMENT_OPTION,
             'phone_number': self._aps_tamara_get_phone_number(),
-            'order_description': self._aps_tamara_get_order_description(),
+            'order_description': self._aps_tamara_get_order_description(paid),
             'return_url': urls.url_join(
                 self.provider_id.get_base_url(), APSTamaraController._return_url
             ),
@@ -210,7 +212,80 @@ class PaymentTransaction(models.Model):
         self.aps_tamara_convenience_fee = int(params.get('convenience_fee') or 0)
         return params
 
-    def _aps_tamara_check_eligibility(self):
+    def _aps_tamara_read_paid_items(self):
+        """ Return what the payment pays for: the orders' references, billing contact and lines,
+        else the invoices'.
+
+        The orders and their lines are read in one narrow query, whatever their number (the
+        redirect form is built on the checkout's path); the invoices, rarer, through the ORM.
+        Product names are taken in English, as APS accepts only Latin letters in the description.
+
+        :return: The documents' `references` (list of str), the billing contact (`partner`,
+                 res.partner, possibly empty), the `products` (product.product) and the `items`
+                 bought as (quantity, name) pairs.
+        :rtype: dict
+        """
+        self.ensure_one()
+        orders_field = self._fields['sale_order_ids']
+        invoices_field = self._fields['invoice_ids']
+        # Read by SQL: what the ORM holds of the fields read is written first.
+        self.flush_recordset(['sale_order_ids', 'invoice_ids'])
+        for model, field_names in (
+            ('sale.order', ['name', 'partner_invoice_id', 'date_order']),
+            ('sale.order.line', ['order_id', 'sequence', 'display_type', 'product_id',
+                                 'product_uom_qty', 'name']),
+            ('product.product', ['product_tmpl_id']),
+            ('product.template', ['name']),
+        ):
+            self.env[model].flush_model(field_names)
+        self.env.cr.execute(SQL(
+            """
+            SELECT sale_order.id, sale_order.name, sale_order.partner_invoice_id, line.id,
+                   line.product_id, line.product_uom_qty, line.display_type,
+                   COALESCE(NULLIF(template.name->>'en_US', ''), line.name),
+                   EXISTS(SELECT FROM %(invoice_rel)s WHERE %(invoice_rel)s.%(invoice_tx)s = %(tx)s)
+              FROM %(order_rel)s
+              JOIN sale_order ON sale_order.id = %(order_rel)s.%(order_id)s
+         LEFT JOIN sale_order_line line ON line.order_id = sale_order.id
+         LEFT JOIN product_product product ON product.id = line.product_id
+         LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+             WHERE %(order_rel)s.%(order_tx)s = %(tx)s
+          ORDER BY sale_order.date_order DESC, sale_order.id DESC, line.sequence, line.id
+            """,
+            order_rel=SQL.identifier(orders_field.relation),
+            order_tx=SQL.identifier(orders_field.column1),
+            order_id=SQL.identifier(orders_field.column2),
+            invoice_rel=SQL.identifier(invoices_field.relation),
+            invoice_tx=SQL.identifier(invoices_field.column1),
+            tx=self.id,
+        ))
+        rows = self.env.cr.fetchall()
+        references, partner_ids, product_ids, items = {}, [], [], []
+        for order_id, name, partner_id, line_id, product_id, quantity, display_type, label, _i in rows:
+            references[order_id] = name
+            partner_ids.append(partner_id)
+            product_ids.append(product_id)
+            if line_id and not display_type:
+                items.append((quantity, label))
+        paid = {
+            'references': list(references.values()),
+            'partner': self.env['res.partner'].browse(next(filter(None, partner_ids), ())),
+            'products': self.env['product.product'].browse(dict.fromkeys(filter(None, product_ids))),
+            'items': items,
+        }
+        if rows and not rows[0][-1]:
+            return paid
+        # Invoices: paid alone, or (rarely) with the orders, whose billing contact comes first.
+        invoices = self.with_context(lang='en_US').invoice_ids
+        lines = invoices.invoice_line_ids.filtered(lambda line: line.display_type == 'product')
+        paid['partner'] = paid['partner'] or invoices.partner_id[:1]
+        paid['products'] |= lines.product_id
+        if not rows:
+            paid['references'] = invoices.mapped('name')
+            paid['items'] = [(line.quantity, line.product_id.name or line.name) for line in lines]
+        return paid
+
+    def _aps_tamara_check_eligibility(self, paid=None):
         """ Refuse a payment Tamara is not offered for, whichever route asked for it, with the
         reasons of the availability report: the rules `_get_compatible_providers` applies when the
         payment methods are drawn (`payment.provider._aps_tamara_get_ineligibility_reasons`).
@@ -218,17 +293,14 @@ class PaymentTransaction(models.Model):
         The orders or invoices paid give the billing address (the order's invoice address, the
         invoice's partner) and the products; the amount is the one asked of Tamara.
 
+        :param dict paid: What the payment pays for (`_aps_tamara_read_paid_items`), if read.
         :return: None
         :raise ValidationError: If Tamara is not offered for this payment.
         """
         self.ensure_one()
-        orders, invoices = self.sale_order_ids, self.invoice_ids
-        partner = orders.partner_invoice_id[:1] or invoices.partner_id[:1] or self.partner_id
-        products = orders.order_line.product_id | invoices.invoice_line_ids.filtered(
-            lambda line: line.display_type == 'product'
-        ).product_id
+        paid = paid or self._aps_tamara_read_paid_items()
         reasons = self.provider_id._aps_tamara_get_ineligibility_reasons(
-            self.amount, self.currency_id, partner, products
+            self.amount, self.currency_id, paid['partner'] or self.partner_id, paid['products']
         )
         if reasons:
             _logger.info(
@@ -308,27 +380,15 @@ class PaymentTransaction(models.Model):
             ))
         return formatted
 
-    def _aps_tamara_get_order_description(self):
+    def _aps_tamara_get_order_description(self, paid=None):
         """ Return what is paid for: the order reference followed by the items bought.
 
-        Product names are taken in English, as APS accepts only Latin letters in this field.
-
+        :param dict paid: What the payment pays for (`_aps_tamara_read_paid_items`), if read.
         :return: The order description, at most 150 allowed characters.
         :rtype: str
         """
         self.ensure_one()
-        tx_en = self.with_context(lang='en_US')
-        orders = tx_en.sale_order_ids
-        if orders:
-            reference = ' '.join(orders.mapped('name'))
-            lines = orders.order_line.filtered(lambda line: not line.display_type)
-            items = [
-                f"{line.product_uom_qty:g} x {line.product_id.name or line.name}"
-                for line in lines
-            ]
-        else:
-            invoices = tx_en.invoice_ids
-            reference = ' '.join(invoices.mapped('name')) or self.reference
-            lines = invoices.invoice_line_ids.filtered(lambda line: line.display_type == 'product')
-            items = [f"{line.quantity:g} x {line.product_id.name or line.name}" for line in lines]
+        paid = paid or self._aps_tamara_read_paid_items()
+        reference = ' '.join(paid['references']) or self.reference
+        items = (f"{quantity:g} x {name}" for quantity, name in paid['items'])
         return aps_params.build_order_description(reference, items) or self.reference

@@ -2,11 +2,8 @@
 
 import logging
 
-from psycopg2 import errors
-
-from odoo import SUPERUSER_ID, _, api, fields, models, modules
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_aps_tamara import const
@@ -63,14 +60,38 @@ class PaymentTransaction(models.Model):
         reference = notification_data.get('merchant_reference')
         if not reference or not isinstance(reference, str):
             raise ValidationError(_("Received data with missing reference."))
-        tx = self.search(
-            [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)]
+        # The provider read with the same query: its credentials check the signature next.
+        tx = self.search_fetch(
+            [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)],
+            ['provider_id'],
         )
         if not tx:
             raise ValidationError(_(
                 "No transaction found matching reference %s.", reference
             ))
         return tx
+
+    def _aps_tamara_get_target(self, provider_code, notification_data):
+        """ Lock this payment for a signature-checked message about it, with a fresh view of the
+        database (`_aps_tamara_wait_and_lock_row`), and return the transaction the message is
+        about: the payment itself, or the refund a REFUND message names. The payment is not
+        searched again: the caller found it by the message's reference to check the signature.
+
+        :param str provider_code: The code of the provider that processes the message: this
+                                  module's, or 'aps' for a message about a payment of Odoo's own
+                                  APS provider (found by that provider's own hook).
+        :param dict notification_data: The message, values as strings.
+        :return: The transaction the message is about.
+        :rtype: recordset of `payment.transaction`
+        :raise ValidationError: If the message is about a refund sent by Odoo that is not saved yet.
+        """
+        self.ensure_one()
+        self._aps_tamara_wait_and_lock_row()
+        if provider_code != const.PROVIDER_CODE:
+            return self.browse()._aps_tamara_get_tx(provider_code, notification_data)
+        if notification_data.get('command') == 'REFUND':
+            return self._aps_tamara_get_refund_tx_from_notification_data(notification_data)
+        return self
 
     def _aps_tamara_get_refund_tx_from_notification_data(self, notification_data):
         """ Return the refund transaction a REFUND message is about, or the payment itself for a
@@ -102,6 +123,48 @@ class PaymentTransaction(models.Model):
                 "No refund found matching reference %s.", maintenance_reference
             ))
         return self
+
+    def _aps_tamara_is_already_applied(self, notification_data):
+        """ Tell whether a signature-checked payment result is already applied to this locked
+        payment, so that applying it again would change nothing: APS repeats a notification until
+        it is answered, and the shopper's return carries the same result.
+
+        It is when the payment already is in the state the result maps to, with the same response
+        code and message, APS reference and payment option, and, for a paid or pending result, the
+        amount and currency confirmed (`_aps_tamara_is_amount_confirmed`, the amount already
+        recorded). An authorization is always applied again: it also schedules the capture.
+
+        :param dict notification_data: The message, values as strings.
+        :return: Whether the result is already applied.
+        :rtype: bool
+        """
+        self.ensure_one()
+        command = notification_data.get('command')
+        status = notification_data.get('status')
+        if (command and command not in aps_const.PAYMENT_COMMANDS) or not status:
+            return False
+        response_code = notification_data.get('response_code') or ''
+        target_state = aps_status.map_status(status, response_code)
+        if target_state == 'authorized' or target_state != self.state:
+            return False
+        received = (
+            response_code,
+            notification_data.get('response_message') or '',
+            notification_data.get('fort_id') or self.provider_reference or '',
+            notification_data.get('payment_option') or self.aps_tamara_payment_option or '',
+        )
+        recorded = (
+            self.aps_tamara_response_code or '',
+            self.aps_tamara_response_message or '',
+            self.provider_reference or '',
+            self.aps_tamara_payment_option or '',
+        )
+        if received != recorded:
+            return False
+        if target_state in ('done', 'pending'):
+            return notification_data.get('amount') == str(self.aps_tamara_confirmed_amount) \
+                and self._aps_tamara_is_amount_confirmed(notification_data)
+        return True
 
     def _aps_tamara_apply_notification(self, notification_data):
         """ Apply a signature-checked APS message to this Tamara transaction: a stale message is
@@ -274,84 +337,3 @@ class PaymentTransaction(models.Model):
         if is_payment and self.aps_tamara_confirmed_amount != amount + confirmed_fee:
             self.aps_tamara_confirmed_amount = amount + confirmed_fee
         return True
-
-    def _aps_tamara_lock_row(self, skip_locked=False, mark_changed=False):
-        """ Lock the transaction's row until the end of the database transaction.
-
-        Whatever changes a transaction on APS' word (a message, an operation, the reconciliation)
-        takes this lock first, so that they apply one at a time. A request that waited for it
-        while the holder changed the row fails with a serialization error, which Odoo answers by
-        retrying the request: it is raised quietly (no ERROR in the log), Odoo logs the retry.
-
-        :param bool skip_locked: Give up at once, rather than wait, if the row is already locked.
-        :param bool mark_changed: Also mark the row as changed (for an operation): a message about
-                                  the same payment waiting for the lock then takes it again with a
-                                  fresh view of the database, and finds the refund or capture
-                                  saved meanwhile rather than missing it. Never skips.
-        :return: Whether the row is locked: always, unless `skip_locked`.
-        :rtype: bool
-        """
-        self.ensure_one()
-        if mark_changed:
-            self.env.cr.execute(SQL(
-                "UPDATE payment_transaction SET write_date = (NOW() AT TIME ZONE 'UTC') "
-                "WHERE id = %s", self.id,
-            ), log_exceptions=False)
-            self.invalidate_recordset(['write_date'])
-            return True
-        self.env.cr.execute(SQL(
-            "SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE %s",
-            self.id, SQL("SKIP LOCKED") if skip_locked else SQL(),
-        ), log_exceptions=False)
-        return bool(self.env.cr.fetchone())
-
-    def _aps_tamara_wait_and_lock_row(self):
-        """ Lock the transaction's row for a message about it, in a database transaction that
-        sees everything committed by the previous holder of the lock.
-
-        Odoo runs requests in REPEATABLE READ: a database transaction sees the database as it was
-        at its first query. A message that waits for the lock while another message about the
-        same payment is applied (the shopper's return and APS' notifications arrive together)
-        would see the payment as it was before, and PostgreSQL would refuse its changes ("could
-        not serialize access due to concurrent update"; Odoo logs an ERROR, then retries the whole
-        request after a random delay). Instead, the lock is taken without waiting as the first
-        query of a new database transaction; when it is held, the request waits for the holder in
-        a database transaction that it then throws away, and takes the lock again.
-
-        Only for a request that has written nothing yet: its database transaction is rolled back.
-
-        :return: None
-        """
-        self.ensure_one()
-        cr = self.env.cr
-        lock = "SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE"
-        for _attempt in range(const.LOCK_ATTEMPTS):
-            cr.rollback()  # The next query starts a new database transaction and view.
-            self.env.transaction.reset()
-            try:
-                cr.execute(SQL(lock + " NOWAIT", self.id), log_exceptions=False)
-                return
-            except (errors.LockNotAvailable, errors.SerializationFailure):
-                cr.rollback()
-            try:
-                cr.execute(SQL(lock, self.id), log_exceptions=False)  # Wait for the holder.
-            except errors.SerializationFailure:
-                _logger.debug("Transaction %s changed while waiting for its lock: next attempt.", self.id)
-        cr.rollback()
-        self.env.transaction.reset()
-        self._aps_tamara_lock_row()
-
-    def _aps_tamara_commit_and_lock_row(self):
-        """ Save what the request wrote, then lock the transaction's row with a fresh view of the
-        database and mark it changed (`_aps_tamara_lock_row`), before applying APS' answer to an
-        operation sent without the lock: a message about the same payment applied while APS was
-        answering is then seen, rather than refused by PostgreSQL ("could not serialize access
-        due to concurrent update") when the answer is written.
-
-        :return: None
-        """
-        self.ensure_one()
-        self._aps_tamara_commit()
-        if not modules.module.current_test:  # In a test nothing is committed: nothing to drop.
-            self._aps_tamara_wait_and_lock_row()
-        self._aps_tamara_lock_row(mark_changed=True)

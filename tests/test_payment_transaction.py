@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 import psycopg2
 
+from odoo import sql_db
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -129,6 +130,50 @@ class TestPaymentTransaction(APSTamaraCommon):
         tx = self._create_order_transaction(order)
         description = self._get_form_values(tx)['inputs']['order_description']
         self.assertEqual(description, f'{order.name}: 2 x Desk Lamp / 1.5 x Chaise Elegante bois')
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_order_description_in_english_with_as_many_queries_for_any_number_of_lines(self):
+        self.env['res.lang']._activate_lang('ar_001')
+        self.product.with_context(lang='ar_001').name = "مصباح مكتب"
+        self.partner.lang = 'ar_001'
+        self._get_form_values(self._create_order_transaction())  # The form's template loaded.
+        queries = {}
+        for count in (1, 20):
+            order = self._create_order(order_line=[
+                Command.create({'product_id': self.product.id}) for _i in range(count)
+            ])
+            tx = self._create_order_transaction(order)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = sql_db.sql_counter
+            inputs = self._extract_values_from_html_form(
+                tx._get_processing_values()['redirect_form_html']
+            )['inputs']
+            queries[count] = sql_db.sql_counter - before
+            self.assertTrue(inputs['order_description'].startswith(f'{order.name}: 1 x Desk Lamp'))
+        self.assertEqual(queries[1], queries[20], "The lines are read in one query.")
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_invoice_payment_describes_the_invoice_and_checks_its_products(self):
+        invoice = self.env['account.move'].create({
+            'move_type': 'out_invoice',
+            'partner_id': self.partner.id,
+            'currency_id': self.currency_sar.id,
+            'invoice_line_ids': [Command.create({
+                'product_id': self.product.id, 'quantity': 2, 'price_unit': 500.0,
+                'tax_ids': [Command.clear()],
+            })],
+        })
+        invoice.action_post()
+        tx = self._create_transaction(
+            'redirect', amount=invoice.amount_total, invoice_ids=[Command.set(invoice.ids)],
+        )
+        description = self._get_form_values(tx)['inputs']['order_description']
+        self.assertEqual(description, f'{invoice.name}: 2 x Desk Lamp')
+        self.provider.aps_tamara_excluded_product_ids = self.product.product_tmpl_id
+        with self.assertRaises(ValidationError) as error:
+            tx._get_processing_values()
+        self.assertIn("excluded from Tamara: Desk Lamp", str(error.exception))
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_long_order_description_is_cut_at_150_characters(self):

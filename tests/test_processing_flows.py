@@ -3,6 +3,7 @@
 import logging
 from unittest.mock import patch
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -210,6 +211,62 @@ class TestProcessingFlows(APSTamaraCommon):
         self.assertEqual(len(tx.sale_order_ids.message_ids), messages)
         self.assertEqual(tx.sale_order_ids.state, 'sale')
 
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_repeated_result_is_recorded_without_going_through_the_framework(self):
+        tx = self._create_order_transaction()
+        answer = self._aps_answer(tx)
+        PaymentTransaction = type(self.env['payment.transaction'])
+        with patch.object(
+            PaymentTransaction, '_handle_notification_data', autospec=True,
+            side_effect=PaymentTransaction._handle_notification_data,
+        ) as handle:
+            for url in (self.webhook_url, self.webhook_url, self.return_url):
+                response = self._make_http_post_request(url, data=answer)
+                self.assertEqual(response.status_code, 200)
+        self.assertEqual(handle.call_count, 1, "Applied once, then only recorded.")
+        self.assertEqual(tx.state, 'done')
+        self.assertEqual(tx.aps_tamara_confirmed_amount, int(answer['amount']))
+        self.assertEqual(
+            tx.aps_tamara_log_ids.mapped('state'), ['accepted'] * 3,
+            "Every delivery is recorded.",
+        )
+        self.assertEqual(
+            tx.aps_tamara_log_ids.mapped('channel'), ['return', 'webhook', 'webhook']
+        )
+
+    @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
+    def test_only_an_identical_result_counts_as_already_applied(self):
+        tx = self._create_order_transaction()
+        answer = self._aps_answer(tx)
+        self.assertFalse(tx._aps_tamara_is_already_applied(answer), "Not applied yet.")
+        self._make_http_post_request(self.webhook_url, data=answer)
+        self.assertTrue(tx._aps_tamara_is_already_applied(answer))
+        cases = {
+            'other amount': dict(answer, amount=str(int(answer['amount']) + 100)),
+            'other currency': dict(answer, currency='AED'),
+            'other APS reference': dict(answer, fort_id='169996210000000001'),
+            'other response code': dict(answer, response_code='14001'),
+            'other payment option': dict(answer, payment_option='TABBY'),
+            'other state': dict(answer, status='13', response_code='13666'),
+            'an operation': dict(answer, command='REFUND', status='06', response_code='06000'),
+            'no status': {k: v for k, v in answer.items() if k != 'status'},
+        }
+        for name, message in cases.items():
+            with self.subTest(name):
+                self.assertFalse(tx._aps_tamara_is_already_applied(message))
+        self.assertEqual(tx.aps_tamara_confirmed_amount, int(answer['amount']), "Unchanged.")
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_repeated_authorization_is_applied_again(self):
+        tx = self._create_order_transaction()
+        authorized = self._aps_answer(tx, status='02', response_code='02000')
+        self._make_http_post_request(self.webhook_url, data=authorized)
+        self.assertEqual(tx.state, 'authorized')
+        self.assertFalse(
+            tx._aps_tamara_is_already_applied(authorized),
+            "Applying an authorization also schedules its capture: never skipped.",
+        )
+
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_final_state_never_goes_back(self):
         tx = self._create_order_transaction()
@@ -263,6 +320,22 @@ class TestProcessingFlows(APSTamaraCommon):
                 response = self.opener.post(self.webhook_url, **kwargs)
                 self.assertEqual(response.status_code, expected_status)
         self._assert_untouched(tx, tx.sale_order_ids)
+
+    @mute_logger(CONTROLLER_LOGGER, PAYMENT_TX_LOGGER)
+    def test_message_refused_half_way_changes_nothing_and_is_recorded(self):
+        tx = self._create_order_transaction()
+        PaymentTransaction = type(self.env['payment.transaction'])
+        with patch.object(
+            PaymentTransaction, '_set_done', autospec=True,
+            side_effect=ValidationError("refused after the APS fields were written"),
+        ):
+            response = self._make_http_post_request(self.webhook_url, data=self._aps_answer(tx))
+        self.assertEqual(response.status_code, 400)
+        tx.invalidate_recordset()
+        self._assert_untouched(tx, tx.sale_order_ids)
+        self.assertFalse(tx.aps_tamara_response_code, "The APS fields written are rolled back.")
+        self.assertEqual(tx.aps_tamara_log_ids.mapped('state'), ['malformed'])
+        self.assertIn("refused after", tx.aps_tamara_log_ids.note)
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_refund_notification_leaves_the_payment_alone(self):
