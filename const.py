@@ -37,8 +37,10 @@ WIDGET_INLINE_TYPES = {
 DEFAULT_CHECK_AFTER_MINUTES = 30
 DEFAULT_ABANDON_AFTER_HOURS = 24
 DEFAULT_AUTHORIZED_ALERT_DAYS = 5
-# At most this many transactions are checked by one run of the reconciliation.
+# The reconciliation checks transactions by batches of this many, one batch after the other for at
+# most this many seconds per run (well within Odoo's time limit of a cron job), then starts again.
 RECONCILE_BATCH_SIZE = 50
+RECONCILE_TIME_BUDGET = 60
 
 # The reference of the connection test's CHECK_STATUS: no payment can have it (Odoo's references
 # never start with it).

@@ -1,11 +1,26 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
+from collections import namedtuple
+
 from odoo import api, fields, models
-from odoo.tools import float_repr
+from odoo.tools import float_repr, ormcache
 
 from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import params as aps_params
+
+# What every shop page reads of a Tamara provider, kept in the registry's cache (`ormcache`).
+CachedSettings = namedtuple(
+    'CachedSettings', 'state public_key excluded_template_ids excluded_categ_ids'
+)
+# The provider's fields that the cached settings and the choice of the widget's provider read: a
+# change of one of them clears the cache.
+CACHED_FIELDS = frozenset({
+    'code', 'state', 'is_published', 'company_id', 'website_id',
+    'aps_tamara_widget_product', 'aps_tamara_widget_cart', 'aps_tamara_widget_checkout',
+    'aps_tamara_public_key_sandbox', 'aps_tamara_public_key_production',
+    'aps_tamara_excluded_product_ids', 'aps_tamara_excluded_categ_ids',
+})
 
 
 class PaymentProvider(models.Model):
@@ -36,6 +51,36 @@ class PaymentProvider(models.Model):
         help="Show Tamara's widget under the Tamara payment option.",
     )
 
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """ Override of `payment` to clear the cached Tamara settings when a Tamara provider is
+        created. """
+        providers = super().create(vals_list)
+        if any(provider.code == const.PROVIDER_CODE for provider in providers):
+            self.env.registry.clear_cache()
+        return providers
+
+    def write(self, values):
+        """ Override of `payment` to clear the cached Tamara settings when one of the fields they
+        read changes. The registry tells the other Odoo workers to clear theirs at their next
+        request. """
+        is_tamara = 'code' in values or any(p.code == const.PROVIDER_CODE for p in self)
+        result = super().write(values)
+        if is_tamara and not CACHED_FIELDS.isdisjoint(values):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        """ Override of `payment` to clear the cached Tamara settings when a Tamara provider is
+        deleted. """
+        is_tamara = any(provider.code == const.PROVIDER_CODE for provider in self)
+        result = super().unlink()
+        if is_tamara:
+            self.env.registry.clear_cache()
+        return result
+
     # === BUSINESS METHODS === #
 
     @api.model
@@ -49,17 +94,50 @@ class PaymentProvider(models.Model):
         :rtype: payment.provider
         """
         company = company or self.env.company
+        website_id = website.id if website and 'website_id' in self._fields else None
+        return self.sudo().browse(self._aps_tamara_find_widget_provider(
+            placement, company.id, website_id, self.env.user._is_internal()
+        ))
+
+    @api.model
+    @ormcache('placement', 'company_id', 'website_id', 'internal_user')
+    def _aps_tamara_find_widget_provider(self, placement, company_id, website_id, internal_user):
+        """ Return the id of the Tamara provider whose widget is shown at the placement, or False;
+        cached, as every product page asks. """
         domain = [
             ('code', '=', const.PROVIDER_CODE),
             ('state', 'in', ('enabled', 'test')),
             (f'aps_tamara_widget_{placement}', '=', True),
-            *self.env['payment.provider']._check_company_domain(company),
+            *self._check_company_domain(company_id),
         ]
-        if not self.env.user._is_internal():
+        if not internal_user:
             domain.append(('is_published', '=', True))
-        if website and 'website_id' in self._fields:
-            domain.append(('website_id', 'in', (False, website.id)))
-        return self.sudo().search(domain, limit=1)
+        if website_id:
+            domain.append(('website_id', 'in', (False, website_id)))
+        return self.sudo().search(domain, limit=1).id
+
+    def _aps_tamara_get_cached_settings(self):
+        """ Return what every shop page reads of the provider (its state and widget public key,
+        the products and categories it excludes), from the registry's cache.
+
+        :return: The settings; the ids as frozensets.
+        :rtype: CachedSettings
+        """
+        self.ensure_one()
+        return self._aps_tamara_read_settings(self.id)
+
+    @api.model
+    @ormcache('provider_id')
+    def _aps_tamara_read_settings(self, provider_id):
+        """ Read the provider's settings kept in the cache (`_aps_tamara_get_cached_settings`). """
+        # Archived excluded products stay excluded: the cache must not depend on the context.
+        provider_sudo = self.sudo().with_context(active_test=False).browse(provider_id)
+        return CachedSettings(
+            state=provider_sudo.state,
+            public_key=provider_sudo._aps_tamara_get_public_key() or '',
+            excluded_template_ids=frozenset(provider_sudo.aps_tamara_excluded_product_ids.ids),
+            excluded_categ_ids=frozenset(provider_sudo.aps_tamara_excluded_categ_ids.ids),
+        )
 
     def _aps_tamara_get_public_key(self):
         """ Return the widget public key of the provider's state: the production key when
@@ -92,15 +170,15 @@ class PaymentProvider(models.Model):
             return None
         if products and self._aps_tamara_get_excluded_products(products):
             return None
-        public_key = self._aps_tamara_get_public_key()
+        settings = self._aps_tamara_get_cached_settings()
         lang = aps_params.get_language(lang or self.env.lang)
         country = self._aps_tamara_get_country_code(currency, partner)
         return {
             'placement': placement,
-            'script_url': public_key and const.WIDGET_SCRIPT_URLS[
-                'enabled' if self.state == 'enabled' else 'test'
+            'script_url': settings.public_key and const.WIDGET_SCRIPT_URLS[
+                'enabled' if settings.state == 'enabled' else 'test'
             ],
-            'public_key': public_key or '',
+            'public_key': settings.public_key,
             'lang': lang,
             'country': country,
             'amount': float_repr(amount or 0.0, currency.decimal_places),

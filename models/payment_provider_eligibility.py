@@ -180,19 +180,20 @@ class PaymentProvider(models.Model):
         :rtype: product.product|product.template
         """
         self.ensure_one()
-        provider_sudo = self.sudo()
-        if not products or not (
-            provider_sudo.aps_tamara_excluded_product_ids or provider_sudo.aps_tamara_excluded_categ_ids
-        ):
-            return products.browse()
-        templates = provider_sudo.aps_tamara_excluded_product_ids
-        categories = self.env['product.category'].sudo().search(
-            [('id', 'child_of', provider_sudo.aps_tamara_excluded_categ_ids.ids)]
-        ) if provider_sudo.aps_tamara_excluded_categ_ids else self.env['product.category']
-        return products.filtered(lambda p: (
-            (p.product_tmpl_id if p._name == 'product.product' else p) in templates
-            or p.categ_id in categories
-        ))
+        settings = self._aps_tamara_get_cached_settings()
+        templates, categories = settings.excluded_template_ids, settings.excluded_categ_ids
+        if not products or not (templates or categories):
+            return products.browse()  # Nothing read of the products: the case of most pages.
+
+        def is_excluded(product):
+            template = product.product_tmpl_id if product._name == 'product.product' else product
+            # The category's path (its ancestors' ids and its own) as it is now, rather than a
+            # cached expansion of the excluded categories, which a moved category would outdate.
+            return template.id in templates or (categories and not categories.isdisjoint(
+                int(categ_id) for categ_id in product.categ_id.parent_path.split('/') if categ_id
+            ))
+
+        return products.sudo().filtered(is_excluded).with_env(products.env)
 
     @api.model
     def _aps_tamara_get_partner_mobile(self, partner):

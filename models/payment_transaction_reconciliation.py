@@ -1,6 +1,7 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
 import logging
+import time
 from datetime import timedelta
 
 import psycopg2
@@ -25,7 +26,9 @@ class PaymentTransaction(models.Model):
     _inherit = 'payment.transaction'
 
     @api.model
-    def _cron_aps_tamara_reconcile(self, limit=const.RECONCILE_BATCH_SIZE):
+    def _cron_aps_tamara_reconcile(
+        self, limit=const.RECONCILE_BATCH_SIZE, time_budget=const.RECONCILE_TIME_BUDGET
+    ):
         """ Ask APS about the Tamara transactions left without answer, and apply what it says.
 
         Payments redirected to Tamara, pending, or authorized while the provider captures at once,
@@ -36,49 +39,95 @@ class PaymentTransaction(models.Model):
         checkout abandoned for longer than the provider's delay is canceled; a payment APS knows
         as authorized, paid, pending or on hold never is.
 
-        At most `limit` transactions are checked per run, the least recently checked first. Each
-        is claimed (skipped if a message or another run holds it) and committed before APS is
-        called, APS is called without any lock held, and the result applied under the payment's
-        lock: runs may overlap, and messages never wait on APS.
+        The transactions are checked by batches of `limit`, the least recently checked first, each
+        at most once per run, one batch after the other for `time_budget` seconds. If some never
+        checked are left then, the cron is triggered to go on at once in a new run; those checked
+        before wait for the next scheduled run, so that payments long pending at APS are not
+        asked about without pause. Each batch is claimed (a transaction that a message or another
+        run holds is skipped) and committed before APS is called, APS is called without any lock
+        held, and each result is applied under the payment's lock and committed: runs may
+        overlap, and messages never wait on APS. The payments settled are post-processed (the
+        order confirmed...) by Odoo's payment post-processing cron, triggered after each batch, as
+        for any message applied without the shopper's browser.
 
-        :param int limit: The maximum number of transactions to check.
+        :param int limit: The number of transactions checked per batch.
+        :param float time_budget: The seconds after which no new batch is started.
         :return: None
         """
-        txs = self.browse(self._aps_tamara_get_transactions_to_reconcile(limit))
-        last_checks = {tx.id: tx.aps_tamara_checked_at for tx in txs}
+        deadline = time.monotonic() + time_budget
+        seen_ids = set()  # Checked, or skipped as held by a message or another run.
+        progress = False
         session = self.env['payment.provider']._aps_tamara_new_session()
         try:
-            for tx in txs:
-                try:
-                    if not tx._aps_tamara_claim_check(last_checks[tx.id]):
-                        continue  # Being processed by a message or another run.
-                    self._aps_tamara_commit()
-                    tx._aps_tamara_reconcile(session)
-                    self._aps_tamara_commit()
-                except psycopg2.OperationalError:
-                    # Changed by a concurrent message since it was claimed: next run.
-                    self._aps_tamara_rollback()
-                except Exception:
-                    _logger.exception("Could not reconcile the Tamara transaction %s.", tx.reference)
-                    self._aps_tamara_rollback()
+            txs = self.browse(self._aps_tamara_get_transactions_to_reconcile(limit))
+            while txs:
+                seen_ids.update(txs.ids)
+                progress |= txs._aps_tamara_reconcile_batch(session)
+                txs = self.browse(
+                    self._aps_tamara_get_transactions_to_reconcile(limit, exclude_ids=seen_ids)
+                )
+                if txs and time.monotonic() >= deadline:
+                    # The never checked come first: go on with them at once, in a new run rather
+                    # than holding the cron worker any longer.
+                    if progress and not txs[0].aps_tamara_checked_at:
+                        self.env.ref('payment_aps_tamara.cron_reconcile_aps_tamara')._trigger()
+                        self._aps_tamara_commit()
+                    break
         finally:
             session.close()
         self._aps_tamara_flag_old_authorizations()
 
-    def _aps_tamara_claim_check(self, last_check):
-        """ Claim the transaction for this run's check: skipped if it is locked, or if another run
-        checked it since this one selected it. """
-        self.ensure_one()
+    def _aps_tamara_reconcile_batch(self, session):
+        """ Claim the transactions, check each of them with APS and apply the result, each in its
+        own database transaction; then have the payments settled post-processed.
+
+        :param requests.Session session: The session of the run.
+        :return: Whether any transaction was claimed.
+        :rtype: bool
+        """
+        claimed = self._aps_tamara_claim_check({tx.id: tx.aps_tamara_checked_at for tx in self})
+        self._aps_tamara_commit()
+        settled = False
+        for tx in claimed:
+            try:
+                settled |= tx._aps_tamara_reconcile(session)
+                self._aps_tamara_commit()
+            except psycopg2.OperationalError:
+                # Changed by a concurrent message since it was claimed: next run.
+                self._aps_tamara_rollback()
+            except Exception:
+                _logger.exception("Could not reconcile the Tamara transaction %s.", tx.reference)
+                self._aps_tamara_rollback()
+        if settled:
+            self.env.ref('payment.cron_post_process_payment_tx')._trigger()
+            self._aps_tamara_commit()
+        return bool(claimed)
+
+    def _aps_tamara_claim_check(self, last_checks):
+        """ Claim the transactions for this run's check, in one query: those locked (by a message
+        or another run) are skipped, and so are those another run checked since this one selected
+        them. The check is recorded as made now.
+
+        :param dict last_checks: The last check of each transaction when it was selected, by id.
+        :return: The transactions claimed.
+        :rtype: recordset of `payment.transaction`
+        """
+        if not self:
+            return self
+        self.flush_recordset(['aps_tamara_checked_at'])
         self.env.cr.execute(SQL(
-            "SELECT 1 FROM payment_transaction WHERE id = %s "
-            "AND aps_tamara_checked_at IS NOT DISTINCT FROM %s FOR NO KEY UPDATE SKIP LOCKED",
-            self.id, last_check or None,
+            "UPDATE payment_transaction SET aps_tamara_checked_at = %s WHERE id IN ("
+            " SELECT tx.id FROM payment_transaction tx"
+            " JOIN unnest(%s::int[], %s::timestamp[]) AS selected(id, checked_at)"
+            " ON selected.id = tx.id"
+            " WHERE tx.aps_tamara_checked_at IS NOT DISTINCT FROM selected.checked_at"
+            " FOR NO KEY UPDATE OF tx SKIP LOCKED"
+            ") RETURNING id",
+            fields.Datetime.now(), self.ids, [last_checks[tx_id] or None for tx_id in self.ids],
         ))
-        if not self.env.cr.fetchone():
-            return False
-        self.invalidate_recordset()
-        self.aps_tamara_checked_at = fields.Datetime.now()
-        return True
+        claimed_ids = {row[0] for row in self.env.cr.fetchall()}
+        self.invalidate_recordset(['aps_tamara_checked_at'])
+        return self.filtered(lambda tx: tx.id in claimed_ids)
 
     def action_aps_tamara_check_status(self):
         """ Ask APS now about the transactions and apply what it says, as the reconciliation
@@ -91,7 +140,8 @@ class PaymentTransaction(models.Model):
                 and tx.state in ('draft', 'pending', 'authorized')
             ):
                 tx_sudo.aps_tamara_checked_at = fields.Datetime.now()
-                tx_sudo._aps_tamara_reconcile(session)
+                if tx_sudo._aps_tamara_reconcile(session):
+                    tx_sudo._aps_tamara_post_process_now()  # The merchant sees the order at once.
         finally:
             session.close()
 
@@ -106,8 +156,14 @@ class PaymentTransaction(models.Model):
             self.env.cr.rollback()
 
     @api.model
-    def _aps_tamara_get_transactions_to_reconcile(self, limit):
-        """ Return the ids of the transactions to check, the least recently checked first. """
+    def _aps_tamara_get_transactions_to_reconcile(self, limit, exclude_ids=()):
+        """ Return the ids of the transactions to check, the least recently checked first.
+
+        :param int limit: The maximum number of ids.
+        :param exclude_ids: The ids left out (seen by this run).
+        :return: The ids.
+        :rtype: list[int]
+        """
         now = fields.Datetime.now()
         domains = []
         providers = self.env['payment.provider']._aps_tamara_get_providers_in_use()
@@ -131,6 +187,8 @@ class PaymentTransaction(models.Model):
         if not domains:
             return []
         domain = domains[0] if len(domains) == 1 else ['|'] * (len(domains) - 1) + sum(domains, [])
+        if exclude_ids:
+            domain = ['&', ('id', 'not in', list(exclude_ids)), *domain]
         return self.sudo().search(
             domain, order='aps_tamara_checked_at ASC NULLS FIRST, id', limit=limit
         ).ids
@@ -142,7 +200,9 @@ class PaymentTransaction(models.Model):
         Note: self.ensure_one()
 
         :param requests.Session session: The session of the batch.
-        :return: None
+        :return: Whether the payment was settled (done, authorized, canceled or in error) and is
+                 to be post-processed.
+        :rtype: bool
         """
         self.ensure_one()
         payment = self.source_transaction_id if self.operation == 'refund' else self
@@ -153,7 +213,7 @@ class PaymentTransaction(models.Model):
             )
         except ValidationError as error:
             _logger.info("Could not check transaction %s with APS: %s", payment.reference, error)
-            return
+            return False
         payment._aps_tamara_lock_row(mark_changed=True)
         (payment | self).invalidate_recordset()
         if self.operation == 'refund':
@@ -163,13 +223,14 @@ class PaymentTransaction(models.Model):
                 _logger.info("Sending refund %s again: APS shows it was not made.",
                              refund_tx.reference)
                 refund_tx._aps_tamara_send_refund(session=session)
-            return
+            return False  # A refund done has its post-processing triggered.
         if self.state not in ('draft', 'pending', 'authorized'):
-            return  # Settled by a message since it was selected.
-        self._aps_tamara_apply_check_status(answer)
+            return False  # Settled by a message since it was selected.
+        return self._aps_tamara_apply_check_status(answer)
 
     def _aps_tamara_apply_check_status(self, answer):
-        """ Apply APS' answer to CHECK_STATUS about this payment. """
+        """ Apply APS' answer to CHECK_STATUS about this payment; return whether it was settled
+        (done, authorized, canceled or in error) and is to be post-processed. """
         self.ensure_one()
         paid = payment_utils.to_minor_currency_units(self.amount, self.currency_id)
         result = aps_status.check_status_to_notification(
@@ -180,16 +241,14 @@ class PaymentTransaction(models.Model):
                 "APS refused to check transaction %s: %s", self.reference,
                 self.provider_id._aps_tamara_get_refusal_message(answer),
             )
-            return
+            return False
         target_state = result and aps_status.map_status(result['status'], result['response_code'])
         if target_state and target_state != 'pending':
             self._aps_tamara_handle_notification(const.PROVIDER_CODE, result)
             if self.state == 'authorized' and self.provider_id.aps_tamara_capture_immediately \
                     and not self.aps_tamara_capture_sent_at:
                 self._aps_tamara_schedule_capture()
-            if self.state in ('done', 'authorized', 'cancel', 'error'):
-                self._aps_tamara_post_process_now()
-            return
+            return self.state in ('done', 'authorized', 'cancel', 'error')
         if not aps_status.may_cancel_unpaid(answer):
             # Pending or on hold at APS: it may still end paid. Never canceled; asked again later.
             self.write({
@@ -198,7 +257,7 @@ class PaymentTransaction(models.Model):
             })
             if self.state == 'draft':
                 self._set_pending()
-            return
+            return False
         # APS knows no payment, or the shopper never acted on Tamara's page.
         abandon_before = fields.Datetime.now() - timedelta(
             hours=max(self.provider_id.aps_tamara_abandon_after, 0)
@@ -209,7 +268,8 @@ class PaymentTransaction(models.Model):
             self._set_canceled(state_message=_(
                 "The shopper left Tamara's page without paying: the payment was canceled."
             ))
-            self._aps_tamara_post_process_now()
+            return True
+        return False
 
     def _aps_tamara_post_process_now(self):
         """ Post-process the transaction now (confirm the order...), since no shopper's browser

@@ -68,3 +68,22 @@ class TestPaymentProvider(APSTamaraCommon):
     def test_sandbox_override_must_be_an_http_address(self):
         with self.assertRaises(ValidationError):
             self.provider.aps_tamara_sandbox_url = 'file:///etc/passwd'
+
+    def test_widget_provider_cache_follows_created_and_deleted_providers(self):
+        website = self.env['website'].get_current_website()
+
+        def widget_provider():
+            return self.env['payment.provider']._aps_tamara_get_widget_provider(
+                'product', self.env.company, website
+            )
+
+        self.provider.state = 'disabled'
+        self.assertFalse(widget_provider())  # Cached: none.
+        other = self.provider.copy({
+            'state': 'test', 'website_id': False,
+            'aps_tamara_merchant_identifier_test': 'm', 'aps_tamara_access_code_test': 'a',
+            'aps_tamara_sha_request_test': 'r', 'aps_tamara_sha_response_test': 's',
+        })
+        self.assertEqual(widget_provider(), other)
+        other.unlink()
+        self.assertFalse(widget_provider())

@@ -259,3 +259,41 @@ class TestShopperExperience(APSTamaraCommon):
         self.provider.aps_tamara_excluded_product_ids = False
         self.provider.aps_tamara_widget_product = False
         self.assertFalse(widgets())
+
+    def test_product_widget_costs_no_query_once_its_settings_are_cached(self):
+        website = self._setup_sar_shop()
+        Provider = self.env['payment.provider'].with_user(self.public_user)
+        template = self.product.product_tmpl_id
+
+        def widget_values():
+            provider = Provider._aps_tamara_get_widget_provider('product', website.company_id, website)
+            return provider._aps_tamara_get_widget_values(
+                'product', 100.0, self.currency_sar, products=template,
+            ) if provider else None
+
+        self.assertEqual(widget_values()['public_key'], 'pk-sandbox-42')  # Fills the cache.
+        with self.assertQueryCount(0):
+            self.assertEqual(widget_values()['public_key'], 'pk-sandbox-42')
+        for values, shown in (
+            ({'aps_tamara_public_key_sandbox': 'pk-sandbox-43'}, 'pk-sandbox-43'),
+            ({'aps_tamara_excluded_product_ids': [odoo.Command.set(template.ids)]}, None),
+            ({'aps_tamara_excluded_product_ids': [odoo.Command.clear()]}, 'pk-sandbox-43'),
+            ({'aps_tamara_widget_product': False}, None),
+        ):
+            with self.subTest(values=values):
+                self.registry.cache_invalidated.clear()
+                self.provider.write(values)
+                self.assertIn('default', self.registry.cache_invalidated,
+                              "The other Odoo workers are told to clear their cache.")
+                values = widget_values()
+                self.assertEqual(values and values['public_key'], shown)
+
+    def test_excluded_category_covers_a_subcategory_moved_under_it(self):
+        excluded = self.env['product.category'].create({'name': "Gift Cards"})
+        elsewhere = self.env['product.category'].create({'name': "Lamps"})
+        moved = self.env['product.category'].create({'name': "Digital", 'parent_id': elsewhere.id})
+        self.product.categ_id = moved
+        self.provider.aps_tamara_excluded_categ_ids = excluded
+        self.assertFalse(self.provider._aps_tamara_get_excluded_products(self.product))
+        moved.parent_id = excluded  # The provider unchanged: its cached settings still hold.
+        self.assertEqual(self.provider._aps_tamara_get_excluded_products(self.product), self.product)

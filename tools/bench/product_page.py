@@ -29,6 +29,8 @@ def set_widget(bench, on):
     with bench.cursor() as cr:
         env = bench.env(cr)
         env.ref('payment_aps_tamara.payment_provider_aps_tamara').aps_tamara_widget_product = on
+    # As at the end of the merchant's request: the server clears the Tamara settings it cached.
+    bench.registry.signal_changes()
 
 
 def server_render(bench, url, page, rounds, pages, log):
