@@ -2,7 +2,7 @@
 
 import os
 import resource
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from playwright.sync_api import sync_playwright
 
@@ -28,20 +28,24 @@ class ChromiumMixin:
     @contextmanager
     def _browser(self):
         """ Chromium, spawned without the address-space limit that Odoo's server sets on itself
-        (Chromium cannot start under it, see `odoo.tests.common.ChromeBrowser`).
+        (Chromium cannot start under it, see `odoo.tests.common.ChromeBrowser`). On 19, the test's
+        HTTP workers serve requests only inside `allow_requests`, which the browser's whole life
+        is; all requests, as the local APS sandbox's notifications carry no test cookie.
         """
-        limits = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(resource.RLIMIT_AS, (limits[1], limits[1]))
-        try:
-            playwright = sync_playwright().start()
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        finally:
-            resource.setrlimit(resource.RLIMIT_AS, limits)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            playwright.stop()
+        allow_requests = getattr(self, 'allow_requests', None)  # Odoo 19
+        with allow_requests(all_requests=True) if allow_requests else nullcontext():
+            limits = resource.getrlimit(resource.RLIMIT_AS)
+            resource.setrlimit(resource.RLIMIT_AS, (limits[1], limits[1]))
+            try:
+                playwright = sync_playwright().start()
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            finally:
+                resource.setrlimit(resource.RLIMIT_AS, limits)
+            try:
+                yield browser
+            finally:
+                browser.close()
+                playwright.stop()
 
     def _new_context(self, browser, login, **context_options):
         """ A browser context logged in as `login` (password = login), whose requests reach this
@@ -53,7 +57,7 @@ class ChromiumMixin:
             {'name': name, 'value': value, 'domain': HOST, 'path': '/'}
             for name, value in (
                 ('session_id', self.opener.cookies['session_id']),
-                (TEST_CURSOR_COOKIE_NAME, self.canonical_tag),
+                (TEST_CURSOR_COOKIE_NAME, self.http_request_key),
             )
         ])
         context.set_default_timeout(30000)

@@ -36,6 +36,9 @@ WIDGET_SCRIPT_STUB = """
 })();
 """
 
+# The "add one" button of a quantity, on the product page and in the cart, on 18 and 19.
+PLUS_ONE = '.css_quantity a:has(i.fa-plus, i.oi-plus)'
+
 
 @tagged('post_install', '-at_install')
 class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
@@ -100,7 +103,7 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         expect(product_widget).to_have_attribute('amount', f'{unit_price:.2f}')
         expect(page.locator('.o_aps_tamara_product_widget .o_aps_tamara_fallback')).to_be_hidden()
         # The amount follows the quantity.
-        page.locator('a.js_add_cart_json:has(i.fa-plus)').first.click()
+        page.locator(PLUS_ONE).first.click()
         expect(product_widget).to_have_attribute('amount', f'{unit_price * 2:.2f}')
         expect(product_widget).to_contain_text(f'{unit_price * 2:.2f}')
         self._screenshot(page, f'{name}_1_product')
@@ -112,7 +115,7 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         expect(cart_widget).to_have_attribute('data-rendered', 'true')
         expect(cart_widget).to_have_attribute('amount', f'{unit_price * 2:.2f}')
         # The amount follows the cart's quantities.
-        page.locator('#cart_products a.js_add_cart_json:has(i.fa-plus)').first.click()
+        page.locator(f'#cart_products {PLUS_ONE}').first.click()
         # The cart's total is the sum of rounded line prices.
         cart_total = self.currency_sar.round(unit_price) * 3
         expect(cart_widget).to_have_attribute('amount', f'{cart_total:.2f}')
