@@ -2,7 +2,7 @@
 
 {
     'name': "Payment Provider: Tamara (Amazon Payment Services)",
-    'version': '18.0.1.2.0',
+    'version': '1.2.0',
     'category': 'Accounting/Payment Providers',
     'sequence': 350,
     'summary': "Tamara Buy Now, Pay Later in Saudi Arabia and the UAE, through Amazon Payment "

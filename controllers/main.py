@@ -160,7 +160,7 @@ class APSTamaraController(http.Controller):
         tx_sudo._aps_tamara_wait_and_lock_row()
         try:
             # The payment, or the refund a REFUND message is about.
-            target_sudo = tx_sudo.browse()._get_tx_from_notification_data(provider_code, message)
+            target_sudo = tx_sudo.browse()._aps_tamara_get_tx(provider_code, message)
         except ValidationError:
             # A refund whose request is not saved yet: APS sends the message again.
             self._aps_tamara_log(channel, message, 'unknown maintenance reference')

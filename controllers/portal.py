@@ -6,7 +6,7 @@ from odoo import _
 from odoo.exceptions import ValidationError
 from odoo.http import request
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.website_sale.controllers import payment as website_sale_payment
 
 _logger = logging.getLogger(__name__)
@@ -73,11 +73,12 @@ class APSTamaraPaymentPortal(website_sale_payment.PaymentPortal):
         :return: None
         """
         partner_sudo = tx_sudo.partner_id
-        if partner_sudo.mobile \
+        mobile_field = compat.PARTNER_MOBILE_FIELD  # `mobile` on 18, `phone` on 19.
+        if partner_sudo[mobile_field] \
                 or tx_sudo.provider_id._aps_tamara_get_partner_mobile(partner_sudo) \
                 or not APSTamaraPaymentPortal._aps_tamara_is_own_contact(tx_sudo, partner_sudo):
             return  # Kept on the transaction only.
-        partner_sudo.mobile = formatted
+        partner_sudo[mobile_field] = formatted
         _logger.info("Saved the mobile number given at checkout on partner %s.", partner_sudo.id)
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from odoo.http import request, route
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.website_sale.controllers.main import WebsiteSale
 
 
@@ -14,7 +14,7 @@ class WebsiteSaleTamara(WebsiteSale):
         Tamara payment that failed or was canceled; the payment step then shows the reason.
         """
         if sale_order_id is None:
-            order = request.website.sale_get_order()
+            order = compat.get_current_cart()
             tx_sudo = order and order.get_portal_last_transaction()
             if tx_sudo and tx_sudo.provider_code == const.PROVIDER_CODE \
                     and tx_sudo.state in ('cancel', 'error'):

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import float_repr
 
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import params as aps_params
 
@@ -148,7 +148,7 @@ class PaymentProvider(models.Model):
             else (partner.country_id.code or aps_const.SUPPORTED_COUNTRIES[0])
         has_mobile = any(
             self._aps_tamara_format_phone(number, partner.country_id)
-            for number in (partner.mobile, partner.phone)
+            for number in (compat.get_partner_mobile(partner), partner.phone)
         )
         widget = self.aps_tamara_widget_checkout and self._aps_tamara_get_widget_values(
             'checkout', amount, currency, partner=partner,

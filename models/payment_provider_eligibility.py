@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_repr
 
 from odoo.addons.payment import utils as payment_utils
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.phone_validation.tools import phone_validation
 
@@ -206,7 +206,7 @@ class PaymentProvider(models.Model):
         """
         return next(filter(None, (
             self._aps_tamara_format_phone(number, partner.country_id)
-            for number in (partner.mobile, partner.phone)
+            for number in (compat.get_partner_mobile(partner), partner.phone)
         )), False)
 
     @api.model

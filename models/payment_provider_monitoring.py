@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.osv import expression
 
 from odoo.addons.payment_aps_tamara import const
 from odoo.addons.payment_aps_tamara.aps import signing
@@ -156,13 +155,17 @@ class PaymentProvider(models.Model):
         pending_before = fields.Datetime.now() - timedelta(
             minutes=max(self.aps_tamara_check_after, 0)
         )
-        return expression.OR([
-            [
-                ('provider_id', '=', self.id), ('operation', '!=', 'refund'),
-                ('state', '=', 'pending'), ('last_state_change', '<=', pending_before),
-            ],
-            self._aps_tamara_get_old_authorizations_domain(),
-        ])
+        pending = [
+            ('provider_id', '=', self.id), ('operation', '!=', 'refund'),
+            ('state', '=', 'pending'), ('last_state_change', '<=', pending_before),
+        ]
+        authorized = self._aps_tamara_get_old_authorizations_domain()
+        # The OR of two lists of conditions, in prefix form (`odoo.osv.expression` is deprecated
+        # on 19, and `odoo.fields.Domain` is not on 18).
+        return [
+            '|', *['&'] * (len(pending) - 1), *pending,
+            *['&'] * (len(authorized) - 1), *authorized,
+        ]
 
     def _aps_tamara_get_old_authorizations_domain(self):
         """ Return the domain of the provider's Tamara payments authorized for longer than the

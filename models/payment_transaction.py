@@ -9,7 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from odoo.addons.payment import utils as payment_utils
-from odoo.addons.payment_aps_tamara import const
+from odoo.addons.payment_aps_tamara import compat, const
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
 from odoo.addons.payment_aps_tamara.aps import params as aps_params
 from odoo.addons.payment_aps_tamara.aps import redact
@@ -70,11 +70,18 @@ class PaymentTransaction(models.Model):
         inverse_name='transaction_id', readonly=True,
     )
 
-    _sql_constraints = [(
-        'aps_tamara_maintenance_reference_unique',
-        'UNIQUE(source_transaction_id, aps_tamara_maintenance_reference)',
-        "A refund with this APS maintenance reference already exists for this payment.",
-    )]
+    # The same database constraint in each series' form (18 reads `_sql_constraints` only).
+    if compat.ODOO19:
+        _aps_tamara_maintenance_reference_unique = models.Constraint(
+            'UNIQUE(source_transaction_id, aps_tamara_maintenance_reference)',
+            "A refund with this APS maintenance reference already exists for this payment.",
+        )
+    else:
+        _sql_constraints = [(
+            'aps_tamara_maintenance_reference_unique',
+            'UNIQUE(source_transaction_id, aps_tamara_maintenance_reference)',
+            "A refund with this APS maintenance reference already exists for this payment.",
+        )]
 
     # === COMPUTE METHODS === #
 
@@ -264,7 +271,7 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         partner = self.partner_id
         numbers = [n for n in (
-            self.aps_tamara_phone, partner.mobile, self.partner_phone, partner.phone
+            self.aps_tamara_phone, compat.get_partner_mobile(partner), self.partner_phone, partner.phone
         ) if n]
         if not numbers:
             raise ValidationError(_(

@@ -49,7 +49,7 @@ class PaymentTransaction(models.Model):
                 if not tx._aps_tamara_claim_capture():
                     continue
                 try:
-                    tx._send_capture_request()
+                    tx._aps_tamara_capture()
                 except ValidationError as error:  # Unknown outcome: never sent again.
                     _logger.warning("Unknown outcome of the capture of %s: %s",
                                     tx.reference, error.args[0])

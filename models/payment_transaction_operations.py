@@ -67,27 +67,22 @@ class PaymentTransaction(models.Model):
             **context,
         })
 
-    def _send_refund_request(self, amount_to_refund=None):
-        """ Override of `payment` to refund the payment through APS' paymentApi.
+    def _aps_tamara_check_refund(self, amount_to_refund=None):
+        """ Lock the payment and check that it can be refunded this amount, before its refund
+        transaction is made (`payment_transaction_odoo18/19.py`).
 
-        The refund transaction, with its `maintenance_reference`, is saved before APS is called
-        (and without keeping the payment locked meanwhile): a refund whose outcome is unknown
-        (no answer, unverifiable answer, crash) stays in progress and counts against what is left
-        to refund; the reconciliation finds out from APS what became of it before anything is
-        sent again. A payment has one refund in progress at a time, so that APS' refunded amount
-        tells what became of it.
+        A payment has one refund in progress at a time, so that APS' refunded amount tells what
+        became of it; a refund in progress counts against what is left to refund.
 
         Note: self.ensure_one()
 
         :param float amount_to_refund: The amount to refund; the whole payment by default.
-        :return: The refund transaction.
-        :rtype: recordset of `payment.transaction`
+        :return: The amount to refund.
+        :rtype: float
         :raise UserError: If the amount exceeds what is left to refund, or another refund is in
                           progress; APS is not called then.
         """
-        if self.provider_code != const.PROVIDER_CODE:
-            return super()._send_refund_request(amount_to_refund=amount_to_refund)
-
+        self.ensure_one()
         self._aps_tamara_lock_row(mark_changed=True)
         if self._aps_tamara_get_refunds_in_progress():
             raise UserError(_(
@@ -106,17 +101,31 @@ class PaymentTransaction(models.Model):
                 currency=self.currency_id.name, reference=self.reference,
                 amount=float_repr(amount, self.currency_id.decimal_places),
             ))
-        refund_tx = super()._send_refund_request(amount_to_refund=amount)
-        refund_tx.aps_tamara_maintenance_reference = refund_tx.reference
+        return amount
+
+    def _aps_tamara_start_refund(self):
+        """ Send this new refund transaction to APS' paymentApi.
+
+        The refund, with its `maintenance_reference`, is saved before APS is called (and without
+        keeping the payment locked meanwhile): a refund whose outcome is unknown (no answer,
+        unverifiable answer, crash) stays in progress and counts against what is left to refund;
+        the reconciliation finds out from APS what became of it before anything is sent again.
+
+        Note: self.ensure_one()
+
+        :return: None
+        """
+        self.ensure_one()
+        payment = self.source_transaction_id
+        self.aps_tamara_maintenance_reference = self.reference
         # Refunded from a credit note: the refund's payment is reconciled with it.
         credit_note = self.env['account.move'].browse(
             self.env.context.get('aps_tamara_credit_note_id')
         ).exists().filtered(lambda move: move.move_type == 'out_refund')
-        if credit_note and credit_note.reversed_entry_id in self.invoice_ids:
-            refund_tx.invoice_ids = credit_note
+        if credit_note and credit_note.reversed_entry_id in payment.invoice_ids:
+            self.invoice_ids = credit_note
         self._aps_tamara_commit()  # Saved as sent, and the payment's row free, before APS answers.
-        refund_tx._aps_tamara_send_refund()
-        return refund_tx
+        self._aps_tamara_send_refund()
 
     def _aps_tamara_get_refunds_in_progress(self):
         """ Return the refunds of the payment sent to APS whose outcome is not known yet. """
@@ -154,38 +163,6 @@ class PaymentTransaction(models.Model):
             return
         self.source_transaction_id._aps_tamara_commit_and_lock_row()
         self._aps_tamara_handle_notification(const.PROVIDER_CODE, answer)
-
-    def _send_capture_request(self, amount_to_capture=None):
-        """ Override of `payment` to capture an APS authorization, in full or in part.
-
-        :param float amount_to_capture: The amount to capture; the whole payment by default.
-        :return: The partial capture transaction, if any.
-        :rtype: recordset of `payment.transaction`
-        :raise UserError: If APS refuses the capture; nothing changes then.
-        """
-        child_capture_tx = super()._send_capture_request(amount_to_capture=amount_to_capture)
-        if self.provider_code != const.PROVIDER_CODE:
-            return child_capture_tx
-
-        self._aps_tamara_send_operation('CAPTURE', child_capture_tx or self)
-        return child_capture_tx
-
-    def _send_void_request(self, amount_to_void=None):
-        """ Override of `payment` to void an APS authorization.
-
-        APS voids only a whole authorization not captured yet.
-
-        :param float amount_to_void: The amount to void.
-        :return: The partial void transaction, if any.
-        :rtype: recordset of `payment.transaction`
-        :raise UserError: If APS refuses the void; nothing changes then.
-        """
-        child_void_tx = super()._send_void_request(amount_to_void=amount_to_void)
-        if self.provider_code != const.PROVIDER_CODE:
-            return child_void_tx
-
-        self._aps_tamara_send_operation('VOID_AUTHORIZATION', child_void_tx or self)
-        return child_void_tx
 
     def _aps_tamara_prepare_operation_payload(self, command, amount=None):
         """ Return the parameters of a maintenance command about this payment.

@@ -30,23 +30,20 @@ class PaymentTransaction(models.Model):
         readonly=True, copy=False,
     )
 
-    def _get_tx_from_notification_data(self, provider_code, notification_data):
-        """ Override of `payment` to find the transaction from APS' `merchant_reference`, and lock
-        it so that concurrent messages about it (return, notifications) are applied one at a time.
+    @api.model
+    def _aps_tamara_find_and_lock_tx(self, notification_data):
+        """ Find the transaction a message is about from APS' `merchant_reference`, and lock it so
+        that concurrent messages about it (return, notifications) are applied one at a time. The
+        framework's lookup of each series calls this (`payment_transaction_odoo18/19.py`).
 
         The message must have been signature-checked (`_aps_tamara_find_payment` finds the
         transaction to check it with, without any lock).
 
-        :param str provider_code: The code of the provider that handled the transaction.
         :param dict notification_data: The notification data sent by the provider.
         :return: The transaction if found.
         :rtype: recordset of `payment.transaction`
         :raise ValidationError: If the data match no transaction.
         """
-        tx = super()._get_tx_from_notification_data(provider_code, notification_data)
-        if provider_code != const.PROVIDER_CODE or len(tx) == 1:
-            return tx
-
         tx = self._aps_tamara_find_payment(notification_data)
         tx._aps_tamara_lock_row()
         if notification_data.get('command') == 'REFUND':
@@ -78,7 +75,7 @@ class PaymentTransaction(models.Model):
     def _aps_tamara_get_refund_tx_from_notification_data(self, notification_data):
         """ Return the refund transaction a REFUND message is about, or the payment itself for a
         refund Odoo does not know (started in APS' back office); that refund is recorded by
-        `_process_notification_data`, once the message is verified.
+        `_aps_tamara_apply_notification`, once the message is verified.
 
         :param dict notification_data: The REFUND message about this payment.
         :return: The refund transaction, or this payment.
@@ -105,34 +102,6 @@ class PaymentTransaction(models.Model):
                 "No refund found matching reference %s.", maintenance_reference
             ))
         return self
-
-    def _process_notification_data(self, notification_data):
-        """ Override of `payment` to process the transaction based on APS data.
-
-        The data must have been signature-checked. A message that would move the transaction out
-        of a final state, or back to an earlier one, is stale and ignored; the same message twice
-        changes nothing.
-
-        Note: self.ensure_one()
-
-        :param dict notification_data: The notification data sent by APS, values as strings.
-        :return: None
-        :raise ValidationError: If inconsistent data are received.
-        """
-        super()._process_notification_data(notification_data)
-        if self.provider_code != const.PROVIDER_CODE:
-            return
-        self._aps_tamara_apply_notification(notification_data)
-
-    def _aps_tamara_handle_notification(self, provider_code, notification_data):
-        """ Apply a signature-checked message to this transaction through the payment framework
-        (which calls `_process_notification_data`, then the post-processing hooks).
-
-        :param str provider_code: The code of the provider that processes the message.
-        :param dict notification_data: The message, values as strings.
-        :return: None
-        """
-        self._handle_notification_data(provider_code, notification_data)
 
     def _aps_tamara_apply_notification(self, notification_data):
         """ Apply a signature-checked APS message to this Tamara transaction: a stale message is

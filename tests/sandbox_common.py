@@ -1,5 +1,6 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -22,6 +23,7 @@ class SandboxProcess:
 
     def __init__(self, merchant, notification_url):
         self.merchant = merchant
+        self.allow_http = contextlib.nullcontext  # Set per test: `APSTamaraCommon._allow_http`.
         self._tmpdir = tempfile.TemporaryDirectory(prefix='aps_sandbox_')
         self.port = self._free_port()
         self.url = f'http://127.0.0.1:{self.port}'
@@ -98,6 +100,10 @@ class SandboxProcess:
 
     def wait_until_idle(self, timeout=30):
         """ Wait until no notification of any payment is pending; return the transactions. """
+        with self.allow_http():
+            return self._wait_until_idle(timeout)
+
+    def _wait_until_idle(self, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             response = requests.get(f'{self.url}/_sandbox/transactions', timeout=5)
@@ -110,6 +116,10 @@ class SandboxProcess:
 
     def wait_for_deliveries(self, merchant_reference, count, timeout=30):
         """ Wait until at least `count` notifications about the payment are no longer pending. """
+        with self.allow_http():
+            return self._wait_for_deliveries(merchant_reference, count, timeout)
+
+    def _wait_for_deliveries(self, merchant_reference, count, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             deliveries = self.transaction(merchant_reference)['deliveries']
@@ -127,8 +137,9 @@ class Shopper:
     Tamara checkout and, if APS sends them back, posts the return form to the shop.
     """
 
-    def __init__(self):
+    def __init__(self, allow_http=contextlib.nullcontext):
         self.session = requests.Session()
+        self.allow_http = allow_http  # The shop serves the shopper's requests within.
 
     @staticmethod
     def _form(response, form_id):
@@ -177,7 +188,8 @@ class Shopper:
     def come_back(self, aps_page):
         """ Post APS' return form to the shop, as the page's script does. """
         action, fields = self._form(aps_page, 'aps_return_form')
-        return self.session.post(action, data=fields, timeout=15, allow_redirects=False)
+        with self.allow_http():
+            return self.session.post(action, data=fields, timeout=15, allow_redirects=False)
 
     def has_return_form(self, aps_page):
         return self._has_form(aps_page, 'aps_return_form')
@@ -211,7 +223,8 @@ class APSTamaraSandboxCommon(APSTamaraCommon):
             sha_type=aps_const.SHA_TYPE_LABELS[self.provider.aps_tamara_sha_type_test],
             request_phrase=self.sha_request, response_phrase=self.sha_response,
         )
-        self.shopper = Shopper()
+        self.sandbox.allow_http = self._allow_http
+        self.shopper = Shopper(self._allow_http)
 
     def _start_payment(self, **values):
         """ Create an order and its Tamara transaction, and return them with the redirect form. """

@@ -198,7 +198,7 @@ class TestConnectionAndInsight(APSTamaraSandboxCommon):
         # A refund: what was sent and what came back are on the refund transaction. (No
         # notification: it would reach Odoo while this test uses the shared cursor.)
         self.sandbox.configure(notifications='drop')
-        refund_tx = tx._send_refund_request(amount_to_refund=tx.amount)
+        refund_tx = self._refund_tx(tx, tx.amount)
         api_log = refund_tx.aps_tamara_log_ids.filtered(lambda log: log.channel == 'api')
         self.assertEqual(api_log.state, 'accepted')
         sent = json.loads(api_log.request_data)

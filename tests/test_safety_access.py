@@ -13,10 +13,13 @@ from odoo.tools import mute_logger
 from odoo.addons.payment_aps_tamara.controllers.main import APSTamaraController
 from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
+    MOBILE,
     PAYMENT_TX_LOGGER,
     TAMARA_API_LOGGER,
     TAMARA_TX_LOGGERS,
+    USER_GROUPS,
     APSTamaraCommon,
+    partner_numbers,
 )
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
 
@@ -181,51 +184,51 @@ class TestSafetyAccess(APSTamaraCommon):
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_phone_parameter_never_replaces_a_valid_mobile(self):
-        self.partner.mobile = '+966 50 000 0001'
+        self.partner[MOBILE] = '+966 50 000 0001'
         order = self._create_order()
         self._put_in_session(order)  # Even the customer's own cart: the form did not ask.
         phone = self._form_phone(self._shop_transaction_route(order, **{PHONE_PARAM: '0555555555'}))
-        self.assertEqual(self.partner.mobile, '+966 50 000 0001', "A valid mobile is kept.")
+        self.assertEqual(self.partner[MOBILE], '+966 50 000 0001', "A valid mobile is kept.")
         self.assertEqual(phone, '+966555555555', "The number typed for this payment is sent.")
         self.assertEqual(order.transaction_ids.aps_tamara_phone, '+966555555555')
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_phone_parameter_never_writes_someone_elses_contact(self):
-        self.partner.write({'phone': False, 'mobile': False})
+        self.partner.write(partner_numbers())
         order = self._create_order()  # Not in this visitor's session: a link's token only.
         response = self._order_transaction_route(order, **{PHONE_PARAM: '0555555555'})
         phone = self._form_phone(response)
-        self.assertFalse(self.partner.mobile, "A holder of the order's link writes no contact.")
+        self.assertFalse(self.partner[MOBILE], "A holder of the order's link writes no contact.")
         self.assertEqual(phone, '+966555555555')
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_phone_parameter_never_replaces_another_number(self):
-        self.partner.write({'phone': False, 'mobile': '011 234 5678'})  # A landline: form asks.
+        self.partner.write(partner_numbers(mobile='011 234 5678'))  # A landline: form asks.
         order = self._create_order()
         self._put_in_session(order)
         phone = self._form_phone(self._shop_transaction_route(order, **{PHONE_PARAM: '0544337866'}))
-        self.assertEqual(self.partner.mobile, '011 234 5678', "Never replaced silently.")
+        self.assertEqual(self.partner[MOBILE], '011 234 5678', "Never replaced silently.")
         self.assertEqual(phone, '+966544337866')
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_phone_asked_is_saved_on_the_customers_own_contact(self):
-        self.partner.write({'phone': False, 'mobile': False})
+        self.partner.write(partner_numbers())
         order = self._create_order()
         self._put_in_session(order)  # The guest's own cart.
         self._form_phone(self._shop_transaction_route(order, **{PHONE_PARAM: '0544337866'}))
-        self.assertEqual(self.partner.mobile, '+966544337866')
+        self.assertEqual(self.partner[MOBILE], '+966544337866')
 
         portal_user = self.env['res.users'].create({
             'name': "Portal Customer", 'login': 'tamara_portal', 'password': 'tamara_portal',
-            'groups_id': [Command.set(self.env.ref('base.group_portal').ids)],
+            USER_GROUPS: [Command.set(self.env.ref('base.group_portal').ids)],
         })
         portal_user.partner_id.write({'country_id': self.country_sa.id, 'email': 'p@example.com'})
         other = self._create_order()  # The logged-in user pays another's order by its link.
-        self.partner.mobile = False
+        self.partner[MOBILE] = False
         self.authenticate('tamara_portal', 'tamara_portal')
         self._form_phone(self._order_transaction_route(other, **{PHONE_PARAM: '0544337866'}))
-        self.assertEqual(portal_user.partner_id.mobile, '+966544337866', "The user's own contact.")
-        self.assertFalse(self.partner.mobile, "Not the order's customer's.")
+        self.assertEqual(portal_user.partner_id[MOBILE], '+966544337866', "The user's own contact.")
+        self.assertFalse(self.partner[MOBILE], "Not the order's customer's.")
 
     # === 11. Override with production credentials === #
 

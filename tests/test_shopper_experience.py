@@ -6,7 +6,7 @@ import odoo
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara.tests.common import APSTamaraCommon
+from odoo.addons.payment_aps_tamara.tests.common import MOBILE, APSTamaraCommon, partner_numbers
 
 
 @tagged('post_install', '-at_install')
@@ -119,8 +119,11 @@ class TestShopperExperience(APSTamaraCommon):
                 self.assertEqual(format_phone(number, country), expected)
 
     def test_the_mobile_number_is_preferred_but_a_valid_one_is_used(self):
-        self.partner.write({'mobile': '011 234 5678', 'phone': '0544337866'})
+        self.partner.write(partner_numbers(phone='0544337866'))
+        if MOBILE != 'phone':
+            self.partner[MOBILE] = '011 234 5678'  # A landline in the contact's mobile field.
         tx = self._create_order_transaction()
+        tx.partner_phone = '011 234 5678'  # A landline as the payment's number: read first.
         self.assertEqual(tx._aps_tamara_get_phone_number(), '+966544337866')
 
     def _shop_transaction(self, order, **extra):
@@ -145,19 +148,19 @@ class TestShopperExperience(APSTamaraCommon):
 
     @mute_logger('odoo.http')
     def test_phone_typed_at_checkout_is_saved_and_sent_to_aps(self):
-        self.partner.write({'phone': False, 'mobile': False})
+        self.partner.write(partner_numbers())
         order = self._create_order()
         self.authenticate(None, None)  # The guest's own cart: the mobile is kept on the contact.
         self.session['sale_order_id'] = order.id
         odoo.http.root.session_store.save(self.session)
         processing_values = self._shop_transaction(order, aps_tamara_phone='054 433 7866')
-        self.assertEqual(self.partner.mobile, '+966544337866')
+        self.assertEqual(self.partner[MOBILE], '+966544337866')
         form = self._extract_values_from_html_form(processing_values['redirect_form_html'])
         self.assertEqual(form['inputs']['phone_number'], '+966544337866')
 
     @mute_logger('odoo.http')
     def test_invalid_phone_typed_at_checkout_is_refused_before_any_transaction(self):
-        self.partner.write({'phone': False, 'mobile': False})
+        self.partner.write(partner_numbers())
         order = self._create_order()
         for phone in ('011 234 5678', '', '+33 6 12 34 56 78'):
             with self.subTest(phone=phone):
@@ -166,7 +169,7 @@ class TestShopperExperience(APSTamaraCommon):
                     result['error'],
                     "Please enter a Saudi or Emirati mobile number, e.g. 05X XXX XXXX.",
                 )
-                self.assertFalse(self.partner.mobile)
+                self.assertFalse(self.partner[MOBILE])
                 self.assertFalse(order.transaction_ids)
 
     @mute_logger('odoo.http')
@@ -229,7 +232,7 @@ class TestShopperExperience(APSTamaraCommon):
         self.assertTrue(option.xpath('.//p[hasclass("o_aps_tamara_description")]'))
 
     def test_customer_without_a_mobile_number_is_asked_for_it(self):
-        for values in ({'phone': False, 'mobile': False}, {'phone': '0112345678', 'mobile': False}):
+        for values in (partner_numbers(), partner_numbers(phone='0112345678')):
             with self.subTest(**values):
                 option = self._get_tamara_option(**values)
                 phone_input = option.xpath('.//input[@name="o_aps_tamara_phone"]')

@@ -114,11 +114,11 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
     def test_refund_with_aps_down_or_unverifiable_answer_stays_in_progress(self):
         tx = self._pay()
         self.sandbox.configure(notifications='drop', api_fault='http_500')
-        lost = tx._send_refund_request(amount_to_refund=50.0)  # APS never saw it.
+        lost = self._refund_tx(tx, 50.0)  # APS never saw it.
         self.assertEqual(lost.state, 'pending')
         self.assertIn('HTTP error 500', lost.state_message)
         with self.assertRaises(UserError):
-            tx._send_refund_request(amount_to_refund=50.0)  # One refund in progress at a time.
+            self._refund_tx(tx, 50.0)  # One refund in progress at a time.
         self.assertFalse(self._aps_operations(tx, 'REFUND'))
 
         self.sandbox.configure(api_fault='none')
@@ -127,7 +127,7 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 5000)
 
         self.sandbox.configure(api_fault='bad_signature')
-        unverified = tx._send_refund_request(amount_to_refund=50.0)  # APS refunded.
+        unverified = self._refund_tx(tx, 50.0)  # APS refunded.
         self.assertEqual(unverified.state, 'pending')
         self.assertIn('could not be verified', unverified.state_message)
         self.assertEqual(self.sandbox.transaction(tx.reference)['refunded_amount'], 10000)
@@ -147,7 +147,7 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
     def test_refund_result_arriving_later_by_notification_is_applied_once(self):
         tx = self._pay()
         self.sandbox.configure(api_fault='bad_signature', notifications='delay:1')
-        refund = tx._send_refund_request(amount_to_refund=75.0)
+        refund = self._refund_tx(tx, 75.0)
         self.assertEqual(refund.state, 'pending', "The answer could not be trusted.")
         self._after_api_call(tx, 2)
         self.assertEqual(refund.state, 'done', "The signed notification settles it.")
@@ -180,7 +180,7 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
 
         # Odoo's request with the same reference: APS refuses a repeated reference that went
         # through (07007), documented for declined refunds only; nothing is refunded again.
-        refund = tx._send_refund_request(amount_to_refund=100.0)
+        refund = self._refund_tx(tx, 100.0)
         self.assertEqual((refund.reference, refund.state), (reference, 'pending'))
         self.assertEqual(refund.aps_tamara_response_code, '07007')
         self.assertEqual(tx._aps_tamara_get_refundable_amount(), round(tx.amount - 100.0, 2))
@@ -242,15 +242,15 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
         tx = self._pay()
         self.assertEqual(tx.state, 'authorized')
 
-        part = tx._send_capture_request(amount_to_capture=400.0)
+        part = self._capture_tx(tx, 400.0)
         self._after_api_call(tx, 2)
         self.assertEqual((part.amount, part.state, tx.state), (400.0, 'done', 'authorized'))
 
         with self.assertRaisesRegex(UserError, 'Operation not allowed'):
-            tx._send_void_request(amount_to_void=tx.amount - 400.0)  # APS voids no captured order.
+            self._void_tx(tx, tx.amount - 400.0)  # APS voids no captured order.
         self.assertEqual(tx.state, 'authorized')
 
-        rest = tx._send_capture_request(amount_to_capture=round(tx.amount - 400.0, 2))
+        rest = self._capture_tx(tx, round(tx.amount - 400.0, 2))
         self._after_api_call(tx, 3)
         self.assertEqual((rest.state, tx.state), ('done', 'done'))
         aps = self.sandbox.transaction(tx.reference)

@@ -22,7 +22,7 @@ from pathlib import Path
 MODULE = 'payment_aps_tamara'
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / '.artifacts'
-SERIES = ('18.0',)  # the Odoo series the module supports: tools/test runs the Odoo suite on each
+SERIES = ('18.0', '19.0')  # the Odoo series the module supports: tools/test runs the Odoo suite on each
 ODOO_DIRS = ('/opt/odoo18', '/opt/odoo19', '~/odoo18', '~/odoo19', f'{REPO.parent}/odoo18', f'{REPO.parent}/odoo19')
 INSTALL = ('website_sale', 'payment_aps', MODULE)  # payment_aps (not a dependency): the hand-over tests
 CORE_TAGS = '/payment,/payment_aps'  # --core: Odoo's own suites, with this module installed
@@ -165,10 +165,11 @@ def odoo_series(args, series, root, rows):
     conf = write_odoo_conf(root, db)
     log = ARTIFACTS / f'odoo-{series}.log'
     tags = args.test_tags + (f',{CORE_TAGS}' if args.core else '')
+    demo = ['--with-demo'] if series >= '19' else []  # 19 loads demo data only when asked; the browser tests need it
     say(f'{label}: installing {", ".join(INSTALL)} in {db}, then --test-tags {tags} (log: {log})')
     with open(log, 'w') as out:
         odoo = subprocess.Popen([python, root / 'odoo-bin', '-c', conf, '-d', db, '-i', ','.join(INSTALL),
-                                 '--test-tags', tags, '--stop-after-init'], stdout=out, stderr=subprocess.STDOUT,
+                                 '--test-tags', tags, '--stop-after-init', *demo], stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             rc = odoo.wait(ODOO_TIMEOUT)
