@@ -96,6 +96,8 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         """
         base = self.base_url() + lang_prefix
         unit_price = self.pricelist_sar._get_product_price(self.product, 1.0)
+        # The cart's total is the sum of rounded line prices.
+        cart_total = self.currency_sar.round(unit_price) * 3
 
         page.goto(base + self.product.product_tmpl_id.website_url)
         product_widget = page.locator('.o_aps_tamara_product_widget tamara-widget')
@@ -116,8 +118,6 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         expect(cart_widget).to_have_attribute('amount', f'{unit_price * 2:.2f}')
         # The amount follows the cart's quantities.
         page.locator(f'#cart_products {PLUS_ONE}').first.click()
-        # The cart's total is the sum of rounded line prices.
-        cart_total = self.currency_sar.round(unit_price) * 3
         expect(cart_widget).to_have_attribute('amount', f'{cart_total:.2f}')
         self._screenshot(page, f'{name}_2_cart')
 
