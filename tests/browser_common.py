@@ -11,6 +11,8 @@ from odoo.tests import HOST
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
 CHROMIUM = '/usr/bin/chromium'
+# The payment step's "Pay now": 19 renders it more than once (the summary's, for each layout).
+PAY_BUTTON = 'button[name="o_payment_submit_button"]:visible'
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -62,6 +64,15 @@ class ChromiumMixin:
         ])
         context.set_default_timeout(30000)
         return context
+
+    def _open_product_page(self, page, url):
+        """ Open a product page and return once its scripts run: when website_sale starts on it, it
+        asks the server for the shown combination (both series), and only then are its buttons
+        ("Add to cart", quantities) handled. """
+        with page.expect_response(
+            lambda response: '/website_sale/get_combination_info' in response.url, timeout=60000
+        ):
+            page.goto(url)
 
     def _screenshot(self, page, name):
         directory = os.path.join(

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment_aps_tamara.aps import const as aps_const
-from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
+from odoo.addons.payment_aps_tamara.tests.browser_common import PAY_BUTTON, ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.common import MOBILE, APSTamaraCommon
 
 APS_PAYMENT_PAGE = aps_const.PAYMENT_PAGE_URLS['test']
@@ -68,8 +68,7 @@ class TestBrowserMobile(ChromiumMixin, APSTamaraCommon):
             context.route(APS_PAYMENT_PAGE, aps_page)
             page = context.new_page()
             base = self.base_url() + lang_prefix
-            page.goto(base + self.product.product_tmpl_id.website_url)
-            page.wait_for_load_state('networkidle')
+            self._open_product_page(page, base + self.product.product_tmpl_id.website_url)
             page.locator('#add_to_cart').click()
             expect(page.locator('.my_cart_quantity').first).to_have_text('1')
             page.goto(base + '/shop/checkout?try_skip_step=true')
@@ -78,7 +77,7 @@ class TestBrowserMobile(ChromiumMixin, APSTamaraCommon):
 
             phone = page.locator('input[name="o_aps_tamara_phone"]')
             message = page.locator('.o_aps_tamara_phone .invalid-feedback')
-            pay_button = page.locator('button[name="o_payment_submit_button"]')
+            pay_button = page.locator(PAY_BUTTON).first
             expect(phone).to_have_value('')  # The landline on the contact is not offered.
             texts = []
             for number in ('', '011 234 5678', '+44 7700 900123'):
