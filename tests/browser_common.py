@@ -63,14 +63,27 @@ class ChromiumMixin:
             )
         ])
         context.set_default_timeout(30000)
+        # The first page to need a bundle in a language builds it (right to left ones without
+        # rtlcss here), which can take a minute on a busy machine.
+        context.set_default_navigation_timeout(120000)
         return context
+
+    def _build_rtl_stylesheets(self, *bundles, website=None):
+        """ Build right-to-left stylesheets here, before a page asks for them. Built by the page's
+        request (without rtlcss here, on a busy machine), one can hold the test cursor longer than
+        the page's other requests wait for it (20 s on 19), which then fail. """
+        assets_params = {'website_id': website.id if website else False}
+        for bundle in bundles:
+            self.env['ir.qweb']._get_asset_bundle(
+                bundle, js=False, rtl=True, assets_params=assets_params
+            ).css()
 
     def _open_product_page(self, page, url):
         """ Open a product page and return once its scripts run: when website_sale starts on it, it
         asks the server for the shown combination (both series), and only then are its buttons
         ("Add to cart", quantities) handled. """
         with page.expect_response(
-            lambda response: '/website_sale/get_combination_info' in response.url, timeout=60000
+            lambda response: '/website_sale/get_combination_info' in response.url, timeout=120000
         ):
             page.goto(url)
 

@@ -111,6 +111,7 @@ class TestBrowserBackend(ChromiumMixin, APSTamaraCommon):
             ['base', 'web', 'account', 'website', 'payment', 'payment_aps_tamara'], ['ar_001']
         )
         self.env.ref('base.user_admin').lang = 'ar_001'
+        self._build_rtl_stylesheets('web.assets_web', 'web.assets_web_print')
         with self._browser() as browser:
             page = self._admin_page(browser, height=2000)
             self._check_checklist(page, 'ar_001')

@@ -115,6 +115,7 @@ class TestBrowserMobile(ChromiumMixin, APSTamaraCommon):
         self.env['ir.module.module']._load_module_terms(['payment_aps_tamara'], ['ar_001'])
         self.website.language_ids |= arabic
         self.shopper.lang = 'ar_001'
+        self._build_rtl_stylesheets('web.assets_frontend', website=self.website)
         posted, _text = self._pay_with_tamara('/ar', 'ar')
         self.assertEqual(len(posted), 1)
         self.assertEqual(posted[0]['phone_number'], ['+966544337866'])

@@ -162,6 +162,7 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         self.env['ir.module.module']._load_module_terms(['payment_aps_tamara'], ['ar_001'])
         self.website.language_ids |= arabic
         self.shopper.write({'phone': '0544337866', 'lang': 'ar_001'})
+        self._build_rtl_stylesheets('web.assets_frontend', website=self.website)
         with self._shop() as page:
             page, option = self._visit_product_cart_and_checkout(page, '/ar', 'ar')
             expect(page.locator('html')).to_have_attribute('lang', 'ar-001')
