@@ -4,7 +4,7 @@ import os
 import resource
 from contextlib import contextmanager, nullcontext
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from odoo.modules.module import get_module_path
 from odoo.tests import HOST
@@ -43,9 +43,13 @@ class ChromiumMixin:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             finally:
                 resource.setrlimit(resource.RLIMIT_AS, limits)
+            # What the shopper waits for (Odoo's answers) can take more than Playwright's 5 s on a
+            # busy machine; a broken page still fails, later.
+            expect.set_options(timeout=20000)
             try:
                 yield browser
             finally:
+                expect.set_options(timeout=5000)
                 browser.close()
                 playwright.stop()
 

@@ -82,7 +82,7 @@ class TestBrowserCheckout(ChromiumMixin, APSTamaraSandboxCommon):
             self._screenshot(page, '6_tamara_plan')
             page.locator('button[name="action"][value="approve"]').click()
 
-            page.wait_for_url(re.compile(r'/shop/confirmation'), timeout=60000)
+            page.wait_for_url(re.compile(r'/shop/confirmation'), timeout=120000)
             expect(page.locator(CONFIRMATION_STATUS)).to_be_visible()
             self._screenshot(page, '7_confirmation')
 
