@@ -22,13 +22,14 @@
         'views/payment_transaction_views.xml',
         'views/payment_aps_tamara_log_views.xml',
 
+        'data/ir_asset_data.xml',
         'data/ir_cron_data.xml',
         'data/payment_method_data.xml',
         'data/payment_provider_data.xml',  # Depends on `redirect_form` and `payment_method_tamara`.
     ],
     'assets': {
         'web.assets_frontend': [
-            'payment_aps_tamara/static/src/js/**/*',
+            'payment_aps_tamara/static/src/common/**/*',
         ],
     },
     'images': [

@@ -67,6 +67,8 @@ class TestBrowserBackend(ChromiumMixin, APSTamaraCommon):
         expected = self.provider.with_context(lang=lang)._aps_tamara_get_go_live_checklist()
         page.goto(f'{self.base_url()}/odoo/action-payment.action_payment_provider/{self.provider.id}')
         checklist = page.locator('.o_aps_tamara_go_live')
+        # The first page in a language waits for its assets (right to left ones are slow to build).
+        expect(checklist).to_be_visible(timeout=60000)
         self.assertIn(True, [bool(done) for _label, done in expected])
         self.assertIn(False, [bool(done) for _label, done in expected])
         steps = checklist.locator('li.o_aps_tamara_go_live_step')
@@ -109,6 +111,7 @@ class TestBrowserBackend(ChromiumMixin, APSTamaraCommon):
             ['base', 'web', 'account', 'website', 'payment', 'payment_aps_tamara'], ['ar_001']
         )
         self.env.ref('base.user_admin').lang = 'ar_001'
+        self._build_rtl_stylesheets('web.assets_web', 'web.assets_web_print')
         with self._browser() as browser:
             page = self._admin_page(browser, height=2000)
             self._check_checklist(page, 'ar_001')

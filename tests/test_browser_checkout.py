@@ -7,8 +7,11 @@ from playwright.sync_api import expect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.payment_aps_tamara.tests.browser_common import ChromiumMixin
+from odoo.addons.payment_aps_tamara.tests.browser_common import PAY_BUTTON, ChromiumMixin
 from odoo.addons.payment_aps_tamara.tests.sandbox_common import APSTamaraSandboxCommon
+
+# The payment's status on the order confirmation page, on 18 and 19.
+CONFIRMATION_STATUS = ':is(.oe_website_sale_tx_status, div[name="order_confirmation"])'
 
 
 @tagged('post_install', '-at_install')
@@ -49,10 +52,8 @@ class TestBrowserCheckout(ChromiumMixin, APSTamaraSandboxCommon):
             )
             page = context.new_page()
 
-            page.goto(self.base_url() + self.product.product_tmpl_id.website_url)
-            expect(page.locator('h1[itemprop="name"]')).to_contain_text("Desk Lamp")
-            # "Add to cart" works once the page's scripts are running: wait for them to settle.
-            page.wait_for_load_state('networkidle')
+            self._open_product_page(page, self.base_url() + self.product.product_tmpl_id.website_url)
+            expect(page.locator('h1', has_text="Desk Lamp")).to_be_visible()
             self._screenshot(page, '1_product')
             page.locator('#add_to_cart').click()
             page.wait_for_url(re.compile(r'/shop/cart'), timeout=60000)
@@ -67,7 +68,7 @@ class TestBrowserCheckout(ChromiumMixin, APSTamaraSandboxCommon):
             expect(tamara).to_have_count(1)
             tamara.check(force=True)
             self._screenshot(page, '3_payment')
-            page.locator('button[name="o_payment_submit_button"]').click()
+            page.locator(PAY_BUTTON).first.click()
 
             page.wait_for_url(f'{self.sandbox.url}/**')
             expect(page.locator('form#tamara_signin')).to_be_visible()
@@ -81,8 +82,8 @@ class TestBrowserCheckout(ChromiumMixin, APSTamaraSandboxCommon):
             self._screenshot(page, '6_tamara_plan')
             page.locator('button[name="action"][value="approve"]').click()
 
-            page.wait_for_url(re.compile(r'/shop/confirmation'), timeout=60000)
-            expect(page.locator('.oe_website_sale_tx_status')).to_be_visible()
+            page.wait_for_url(re.compile(r'/shop/confirmation'), timeout=120000)
+            expect(page.locator(CONFIRMATION_STATUS)).to_be_visible()
             self._screenshot(page, '7_confirmation')
 
         [aps_transaction] = self.sandbox.wait_until_idle()

@@ -36,6 +36,17 @@ WIDGET_SCRIPT_STUB = """
 })();
 """
 
+# The "add one" button of a quantity, on the product page and in the cart, on 18 and 19.
+PLUS_ONE = '.css_quantity a:has(i.fa-plus, i.oi-plus)'
+# The order's total in the cart's summary, on 18 and 19.
+CART_TOTAL = ':is(#order_total, [name="o_order_total"]) .oe_currency_value'
+
+
+def shown_amount(text):
+    """ Return an amount as the shop shows it (grouped, maybe in Arabic-Indic digits). """
+    text = text.translate(str.maketrans('٠١٢٣٤٥٦٧٨٩٫', '0123456789.'))
+    return float(re.sub(r'[^\d.]', '', text))
+
 
 @tagged('post_install', '-at_install')
 class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
@@ -94,13 +105,13 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         base = self.base_url() + lang_prefix
         unit_price = self.pricelist_sar._get_product_price(self.product, 1.0)
 
-        page.goto(base + self.product.product_tmpl_id.website_url)
+        self._open_product_page(page, base + self.product.product_tmpl_id.website_url)
         product_widget = page.locator('.o_aps_tamara_product_widget tamara-widget')
         expect(product_widget).to_have_attribute('data-rendered', 'true')
         expect(product_widget).to_have_attribute('amount', f'{unit_price:.2f}')
         expect(page.locator('.o_aps_tamara_product_widget .o_aps_tamara_fallback')).to_be_hidden()
         # The amount follows the quantity.
-        page.locator('a.js_add_cart_json:has(i.fa-plus)').first.click()
+        page.locator(PLUS_ONE).first.click()
         expect(product_widget).to_have_attribute('amount', f'{unit_price * 2:.2f}')
         expect(product_widget).to_contain_text(f'{unit_price * 2:.2f}')
         self._screenshot(page, f'{name}_1_product')
@@ -111,10 +122,14 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         cart_widget = page.locator('.o_aps_tamara_cart_widget tamara-widget')
         expect(cart_widget).to_have_attribute('data-rendered', 'true')
         expect(cart_widget).to_have_attribute('amount', f'{unit_price * 2:.2f}')
-        # The amount follows the cart's quantities.
-        page.locator('#cart_products a.js_add_cart_json:has(i.fa-plus)').first.click()
-        # The cart's total is the sum of rounded line prices.
-        cart_total = self.currency_sar.round(unit_price) * 3
+        # The amount follows the cart's quantities: it is the order's total as the cart shows it
+        # (each series rounds the lines its own way).
+        total = page.locator(CART_TOTAL).first
+        total_before = total.inner_text()
+        page.locator(f'#cart_products {PLUS_ONE}').first.click()
+        expect(total).not_to_have_text(total_before)
+        cart_total = shown_amount(total.inner_text())
+        self.assertAlmostEqual(cart_total, unit_price * 3, delta=0.015)
         expect(cart_widget).to_have_attribute('amount', f'{cart_total:.2f}')
         self._screenshot(page, f'{name}_2_cart')
 
@@ -147,6 +162,7 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
         self.env['ir.module.module']._load_module_terms(['payment_aps_tamara'], ['ar_001'])
         self.website.language_ids |= arabic
         self.shopper.write({'phone': '0544337866', 'lang': 'ar_001'})
+        self._build_rtl_stylesheets('web.assets_frontend', website=self.website)
         with self._shop() as page:
             page, option = self._visit_product_cart_and_checkout(page, '/ar', 'ar')
             expect(page.locator('html')).to_have_attribute('lang', 'ar-001')
@@ -170,7 +186,7 @@ class TestBrowserWidgets(ChromiumMixin, APSTamaraCommon):
     def test_blocked_widget_script_leaves_the_text(self):
         self.shopper.write({'phone': '011 234 5678'})  # The shop's address form requires a phone.
         with self._shop(widget_script='blocked') as page:
-            page.goto(self.base_url() + self.product.product_tmpl_id.website_url)
+            self._open_product_page(page, self.base_url() + self.product.product_tmpl_id.website_url)
             widget = page.locator('.o_aps_tamara_product_widget')
             expect(widget).to_have_class(re.compile('o_aps_tamara_widget_unavailable'))
             expect(widget.locator('.o_aps_tamara_fallback')).to_contain_text(
