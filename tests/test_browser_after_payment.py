@@ -51,7 +51,9 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
     def _check_forms(self, lang, refund_label, refund_with_tamara_label):
         tx, credit_note = self._paid_invoice_and_credit_note()
         payment = tx.payment_id
+        # Read before the browser runs: its requests share this test's cursor.
         available = payment.amount_available_for_refund
+        credit_note_total = credit_note.amount_total
         with self._browser() as browser:
             page = self._admin_page(browser)
 
@@ -77,7 +79,7 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
             self._screenshot(page, f'credit_note_{lang}')
             tamara_button.click()
             expect(dialog.locator('div[name="amount_to_refund"] input')).to_have_value(
-                re.compile(re.escape(f'{credit_note.amount_total:,.2f}'))
+                re.compile(re.escape(f'{credit_note_total:,.2f}'))
             )
             self._screenshot(page, f'credit_note_refund_wizard_{lang}')
             dialog.locator('button[special="cancel"]').click()
