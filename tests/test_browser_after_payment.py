@@ -40,8 +40,6 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
 
     def _admin_page(self, browser):
         context = self._new_context(browser, 'admin', viewport={'width': 1440, 'height': 1000})
-        # The first page in a language builds its assets: slow on a busy machine.
-        context.set_default_navigation_timeout(120000)
         # No bus: its worker's bundle would be generated concurrently with the test's requests.
         context.route('**/bus/websocket_worker_bundle*', lambda route: route.fulfill(
             status=200, content_type='application/javascript', body='',
@@ -97,5 +95,6 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
             ['ar_001'],
         )
         self.env.ref('base.user_admin').lang = 'ar_001'
+        self._build_rtl_stylesheets('web.assets_web', 'web.assets_web_print')
         # Core's "Refund" in Arabic, and the module's own term (i18n/ar.po).
         self._check_forms('ar', "استرداد", "الاسترداد عبر تمارا")

@@ -216,9 +216,10 @@ class TestProcessingFlows(APSTamaraCommon):
         tx = self._create_order_transaction()
         answer = self._aps_answer(tx)
         PaymentTransaction = type(self.env['payment.transaction'])
+        # The framework's entry of the running series (`payment_transaction_odoo18/19.py`).
         with patch.object(
-            PaymentTransaction, '_handle_notification_data', autospec=True,
-            side_effect=PaymentTransaction._handle_notification_data,
+            PaymentTransaction, '_aps_tamara_handle_notification', autospec=True,
+            side_effect=PaymentTransaction._aps_tamara_handle_notification,
         ) as handle:
             for url in (self.webhook_url, self.webhook_url, self.return_url):
                 response = self._make_http_post_request(url, data=answer)
