@@ -239,7 +239,10 @@ class Odoo:
                 self.call('ir.cron', 'method_direct_trigger', [self.post_process_cron_id])
                 return
             except RpcError as error:
-                if 'currently being executed' not in str(error.args[0]) or time.monotonic() > deadline:
+                # 18 says "currently being executed", 19 "already executing".
+                busy = any(text in str(error.args[0])
+                           for text in ('currently being executed', 'already executing'))
+                if not busy or time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
 
