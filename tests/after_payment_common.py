@@ -36,6 +36,21 @@ class APSTamaraAfterPaymentCommon(APSTamaraSandboxCommon):
         self._settle(tx, deliveries)
         return tx
 
+    def _pay_invoice_and_credit_part(self, credited=200.0):
+        """ Pay an order invoiced on order through the sandbox, its payment recorded on the
+        posted invoice, and post a credit note of `credited` on it; return the payment, the invoice
+        and the credit note. """
+        self.product.invoice_policy = 'order'
+        tx = self._pay()
+        tx._post_process()  # The order is confirmed and the payment recorded.
+        invoice = tx.sale_order_ids._create_invoices()
+        invoice.action_post()
+        tx.invoice_ids = invoice
+        credit_note = invoice._reverse_moves()
+        credit_note.invoice_line_ids.price_unit = credited  # A partial credit note.
+        credit_note.action_post()
+        return tx, invoice, credit_note
+
     def _after_api_call(self, tx, deliveries):
         """ Let the sandbox deliver its notifications about the payment (the HTTP workers share
         this test's cursor: nothing may use it meanwhile), then read what they wrote. """

@@ -25,15 +25,7 @@ class TestBrowserAfterPayment(ChromiumMixin, APSTamaraAfterPaymentCommon):
 
     def _paid_invoice_and_credit_note(self):
         """ A Tamara payment recorded on a posted invoice, and a posted partial credit note. """
-        self.product.invoice_policy = 'order'
-        tx = self._pay()
-        tx._post_process()  # The order is confirmed and the payment recorded.
-        invoice = tx.sale_order_ids._create_invoices()
-        invoice.action_post()
-        tx.invoice_ids = invoice
-        credit_note = invoice._reverse_moves()
-        credit_note.invoice_line_ids.price_unit = 200.0
-        credit_note.action_post()
+        tx, _invoice, credit_note = self._pay_invoice_and_credit_part()
         self.assertEqual(credit_note.aps_tamara_refundable_tx_id, tx)
         self.env.invalidate_all()  # The pages compute it again, from the database.
         return tx, credit_note

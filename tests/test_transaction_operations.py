@@ -290,16 +290,8 @@ class TestTransactionOperations(APSTamaraAfterPaymentCommon):
 
     @mute_logger(PAYMENT_TX_LOGGER)
     def test_refund_from_a_credit_note(self):
-        self.product.invoice_policy = 'order'
-        tx = self._pay()
-        tx._post_process()  # The order is confirmed and the payment recorded.
-        invoice = tx.sale_order_ids._create_invoices()
-        invoice.action_post()
-        tx.invoice_ids = invoice
+        tx, invoice, credit_note = self._pay_invoice_and_credit_part()
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
-        credit_note = invoice._reverse_moves()
-        credit_note.invoice_line_ids.price_unit = 200.0  # A partial credit note.
-        credit_note.action_post()
         self.assertEqual(credit_note.aps_tamara_refundable_tx_id, tx)
 
         action = credit_note.action_aps_tamara_refund()
