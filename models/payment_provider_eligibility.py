@@ -141,12 +141,14 @@ class PaymentProvider(models.Model):
             )]
 
         reasons = []
-        expected_country = aps_const.CURRENCY_COUNTRIES[currency.name]
-        if partner.country_id.code != expected_country:
+        expected_country_id = self._aps_tamara_get_country_id(
+            aps_const.CURRENCY_COUNTRIES[currency.name]
+        )
+        if partner.country_id.id != expected_country_id:
             reasons.append(_(
                 "Tamara needs a billing address in %(country)s to pay in %(currency)s "
                 "(billing country: %(billing_country)s)",
-                country=self.env['res.country'].search([('code', '=', expected_country)]).name,
+                country=self.env['res.country'].browse(expected_country_id).name,
                 currency=currency.name, billing_country=partner.country_id.name or _("none"),
             ))
         minimum, maximum = self._aps_tamara_get_amount_limits(currency.name)
@@ -170,6 +172,20 @@ class PaymentProvider(models.Model):
                 products=", ".join(excluded_products.mapped('display_name')),
             ))
         return reasons
+
+    @api.model
+    def _aps_tamara_get_country_id(self, code):
+        """ Return the id of the country of an ISO code, by Odoo's own record of it (`base.sa`,
+        `base.ae`), whose id the registry caches: the eligibility check, run on every checkout,
+        then compares ids without reading the country.
+
+        :param str code: The ISO 3166-1 alpha-2 code, e.g. 'SA'.
+        :return: The `res.country` id; 0 if there is no such country.
+        :rtype: int
+        """
+        return self.env['ir.model.data']._xmlid_to_res_id(
+            f'base.{code.lower()}', raise_if_not_found=False
+        ) or self.env['res.country'].search([('code', '=', code)], limit=1).id
 
     def _aps_tamara_get_excluded_products(self, products):
         """ Return those of the products the merchant excluded from Tamara, by product or by
@@ -228,9 +244,8 @@ class PaymentProvider(models.Model):
         if not number:
             return False
         regions = list(aps_const.SUPPORTED_COUNTRIES)
-        if country and country.code in regions:
-            regions.remove(country.code)
-            regions.insert(0, country.code)
+        if country:  # The customer's own country first; compared by id, reading no country.
+            regions.sort(key=lambda code: country.id != self._aps_tamara_get_country_id(code))
         for region in regions:
             try:
                 parsed = phone_validation.phone_parse(number, region)

@@ -42,7 +42,7 @@ class PaymentTransaction(models.Model):
     )
     aps_tamara_redirected_at = fields.Datetime(
         string="Redirected to Tamara At",
-        help="When the shopper was last sent to Tamara's page.",
+        help="When the shopper was sent to Tamara's page.",
         readonly=True, copy=False,
     )
     aps_tamara_checked_at = fields.Datetime(
@@ -121,10 +121,12 @@ class PaymentTransaction(models.Model):
         )
 
     def _get_specific_create_values(self, provider_code, values):
-        """ Override of `payment` to record the language the shopper is using on the website,
-        rather than their contact's: Tamara's page and the reason of a decline shown back in the
-        shop are then in the language of the shop's pages (an English contact shopping on the
-        Arabic pages reads Arabic).
+        """ Override of `payment` to record, for a payment, the APS account that signs it and the
+        moment the shopper is sent to APS (Odoo creates the payment and renders its redirect form
+        in one request), and the language the shopper is using on the website rather than their
+        contact's: Tamara's page and the reason of a decline shown back in the shop are then in
+        the language of the shop's pages (an English contact shopping on the Arabic pages reads
+        Arabic).
 
         :param str provider_code: The code of the provider managing the transaction.
         :param dict values: The original create values.
@@ -134,6 +136,12 @@ class PaymentTransaction(models.Model):
         res = super()._get_specific_create_values(provider_code, values)
         if provider_code != const.PROVIDER_CODE:
             return res
+        if not values.get('source_transaction_id'):  # Not a refund or capture of a payment.
+            provider = self.env['payment.provider'].browse(values['provider_id'])
+            # Every later request about the payment goes with the account that signed it.
+            res['aps_tamara_environment'] = provider._aps_tamara_get_environment()
+            # The reconciliation asks APS about payments left without answer from now on.
+            res['aps_tamara_redirected_at'] = fields.Datetime.now()
         if request and getattr(request, 'is_frontend', False) and request.lang:
             res['partner_lang'] = request.lang.code
         return res
@@ -153,14 +161,15 @@ class PaymentTransaction(models.Model):
         if self.provider_code != const.PROVIDER_CODE:
             return res
 
-        # Recorded: every later request about the payment goes with the account that signed it.
-        self.aps_tamara_environment = environment = self.provider_id._aps_tamara_get_environment()
+        environment = self.provider_id._aps_tamara_get_environment(self)
         params = self._aps_tamara_prepare_purchase_request()
         params['signature'] = self.provider_id._aps_tamara_calculate_signature(
             params, incoming=False, environment=environment,
         )
-        # The reconciliation asks APS about payments left without answer from this moment on.
-        self.aps_tamara_redirected_at = fields.Datetime.now()
+        # The account and the time are recorded at creation (`_get_specific_create_values`): no
+        # write on the checkout's path but for a fee, which APS may add to the amount it confirms.
+        if fee := int(params.get('convenience_fee') or 0):
+            self.aps_tamara_convenience_fee = fee
         return {
             'api_url': self.provider_id._aps_tamara_get_payment_page_url(environment),
             'fields': redact.RedactedDict(params),
@@ -209,7 +218,6 @@ class PaymentTransaction(models.Model):
         if int(params['amount']) <= 0:
             raise ValidationError(_("The amount to pay must be positive."))
         self._aps_tamara_check_request(params)
-        self.aps_tamara_convenience_fee = int(params.get('convenience_fee') or 0)
         return params
 
     def _aps_tamara_read_paid_items(self):

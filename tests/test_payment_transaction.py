@@ -154,6 +154,35 @@ class TestPaymentTransaction(APSTamaraCommon):
         self.assertEqual(queries[1], queries[20], "The lines are read in one query.")
 
     @mute_logger(PAYMENT_TX_LOGGER)
+    def test_redirect_form_writes_nothing_and_reads_no_country(self):
+        """ The checkout's path: the account and the redirect time are recorded when the payment
+        is created, the billing country is compared by id. """
+        self._get_form_values(self._create_order_transaction())  # The form's template loaded.
+        tx = self._create_order_transaction()
+        self.assertEqual(tx.aps_tamara_environment, 'test')
+        self.assertTrue(tx.aps_tamara_redirected_at)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        queries = []
+        execute = sql_db.Cursor.execute
+
+        def spy(cursor, query, *args, **kwargs):
+            queries.append(str(getattr(query, 'code', query)))
+            return execute(cursor, query, *args, **kwargs)
+        with patch.object(sql_db.Cursor, 'execute', spy):
+            self._get_form_values(tx)
+            self.env.flush_all()
+        self.assertFalse([q for q in queries if q.lstrip().upper().startswith('UPDATE')])
+        self.assertFalse([q for q in queries if '"res_country"' in q])
+
+    def test_refund_records_no_redirect_time(self):
+        tx = self._create_order_transaction()
+        tx._set_done()
+        refund = tx._create_child_transaction(tx.amount, is_refund=True)
+        self.assertFalse(refund.aps_tamara_redirected_at)
+        self.assertFalse(refund.aps_tamara_environment, "A refund goes with its payment's account.")
+
+    @mute_logger(PAYMENT_TX_LOGGER)
     def test_invoice_payment_describes_the_invoice_and_checks_its_products(self):
         invoice = self.env['account.move'].create({
             'move_type': 'out_invoice',
