@@ -216,12 +216,8 @@ class PaymentProvider(models.Model):
         :rtype: dict
         """
         self.ensure_one()
+        # Read with the whole provider (one query), which a signed message goes on to use.
         provider_sudo = self.sudo()
-        # Only these fields: what checks a message's signature, not the whole provider.
-        provider_sudo.fetch(['state', *(
-            f'aps_tamara_{name}{suffix}' for name in aps_const.CREDENTIAL_NAMES
-            for suffix in set(const.CREDENTIAL_SUFFIXES.values())
-        )])
         suffix = const.CREDENTIAL_SUFFIXES[environment or provider_sudo.state]
         return {
             name: provider_sudo[f'aps_tamara_{name}{suffix}']

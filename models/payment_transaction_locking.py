@@ -48,7 +48,7 @@ class PaymentTransaction(models.Model):
         ), log_exceptions=False)
         return bool(self.env.cr.fetchone())
 
-    def _aps_tamara_wait_and_lock_row(self):
+    def _aps_tamara_wait_and_lock_row(self, try_current_view=False):
         """ Lock the transaction's row for a message about it, in a database transaction that
         sees everything committed by the previous holder of the lock.
 
@@ -63,11 +63,24 @@ class PaymentTransaction(models.Model):
 
         Only for a request that has written nothing yet: its database transaction is rolled back.
 
+        :param bool try_current_view: First try the lock, without waiting, in the request's
+                                      current database transaction, for a request that read all
+                                      it holds in it: when the row is free and unchanged since
+                                      that transaction's first query (else PostgreSQL refuses the
+                                      lock), the request's view is already the latest and what it
+                                      read stays valid, so nothing is read again (the case of
+                                      almost every message).
         :return: None
         """
         self.ensure_one()
         cr = self.env.cr
         lock = "SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE"
+        if try_current_view:
+            try:
+                cr.execute(SQL(lock + " NOWAIT", self.id), log_exceptions=False)
+                return
+            except (errors.LockNotAvailable, errors.SerializationFailure):
+                pass  # Held, or changed since this view: the loop starts with a rollback.
         for _attempt in range(const.LOCK_ATTEMPTS):
             cr.rollback()  # The next query starts a new database transaction and view.
             self.env.transaction.reset()

@@ -86,7 +86,8 @@ class PaymentTransaction(models.Model):
         :raise ValidationError: If the message is about a refund sent by Odoo that is not saved yet.
         """
         self.ensure_one()
-        self._aps_tamara_wait_and_lock_row()
+        # What the caller read (the payment, its provider's credentials), in the same view.
+        self._aps_tamara_wait_and_lock_row(try_current_view=True)
         if provider_code != const.PROVIDER_CODE:
             return self.browse()._aps_tamara_get_tx(provider_code, notification_data)
         if notification_data.get('command') == 'REFUND':
