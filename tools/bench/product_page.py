@@ -5,8 +5,9 @@
    "widget on product page" setting on and off: time and queries per page (Odoo's access log).
 2. In Chromium (Debian's, driven by Playwright): DOMContentLoaded of the product page with the
    widget off, on with Tamara's script answered at once (a stub), and on with the script never
-   answered (a hanging CDN); then, with the script hanging, that "Add to cart" still works: time
-   from navigation to the cart counting the product.
+   answered (a hanging CDN), and when the script entered the page against the end of
+   DOMContentLoaded (a MutationObserver set before the page's scripts); then, with the script
+   hanging, that "Add to cart" still works: time from navigation to the cart counting the product.
 
     tools/bench/product_page.py [--rounds 6] [--pages 15] [--loads 8] [--no-browser]
 """
@@ -23,6 +24,20 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--
                  '--disable-background-networking', '--disable-component-update']
 CDN = 'https://cdn-sandbox.tamara.co/**'
 STUB = 'window.TamaraWidgetV2 = {refresh() {}};'
+# Before the page's own scripts: when a <script> of Tamara's CDN enters the document, on the
+# clock of the page's navigation timing, to set against the end of its DOMContentLoaded.
+SCRIPT_WATCH = """
+window.__apsTamaraScriptAt = null;
+new MutationObserver((records, observer) => {
+    for (const node of records.flatMap(record => [...record.addedNodes])) {
+        if (node.tagName === 'SCRIPT' && (node.src || '').includes('tamara.co')) {
+            window.__apsTamaraScriptAt = performance.now();
+            observer.disconnect();
+            return;
+        }
+    }
+}).observe(document, {childList: true, subtree: true});
+"""
 
 
 def set_widget(bench, on):
@@ -66,7 +81,7 @@ def server_render(bench, url, page, rounds, pages, log):
 def browser(bench, url, page, loads):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
-    results, hanging, answered, requested = {}, [], [], {}
+    results, hanging, answered, requested, script_after_dcl = {}, [], [], {}, []
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for r in range(-1, loads):  # -1: warm-up (asset bundles)
@@ -74,6 +89,7 @@ def browser(bench, url, page, loads):
             for scenario in (scenarios if r % 2 == 0 else scenarios[::-1]):
                 set_widget(bench, scenario != 'off')
                 context = chromium.new_context()
+                context.add_init_script(SCRIPT_WATCH)
                 if scenario == 'on, script answered':
                     context.route(CDN, lambda route: (answered.append(route), route.fulfill(
                         status=200, content_type='text/javascript', body=STUB)))
@@ -97,8 +113,14 @@ def browser(bench, url, page, loads):
                     except PlaywrightTimeout:
                         continue
                 cart = tab.evaluate('performance.now()')
+                # How long after the end of DOMContentLoaded Tamara's script was inserted.
+                after_dcl = tab.evaluate(
+                    "window.__apsTamaraScriptAt === null ? null : window.__apsTamaraScriptAt"
+                    " - performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
                 if r >= 0:
                     results.setdefault(scenario, []).append((dcl, cart))
+                    if scenario != 'off':
+                        script_after_dcl.append(after_dcl)
                 requested[scenario] = requested.get(scenario, 0) + bool(hanging or answered)
                 answered.clear()
                 for route in hanging:
@@ -113,6 +135,10 @@ def browser(bench, url, page, loads):
                     'cart updated after "Add to cart" ms'])
     bl.say("loads in which Tamara's script was requested: " + ", ".join(
         f"{s}: {n}" for s, n in requested.items()))
+    inserted = [ms for ms in script_after_dcl if ms is not None]
+    bl.say(f"Tamara's script inserted after the end of DOMContentLoaded in "
+           f"{sum(ms >= 0 for ms in inserted)} of {len(script_after_dcl)} 'on' loads"
+           + (f" (at the earliest {min(inserted):.0f} ms after)" if inserted else ""))
     off = bl.median([d for d, _c in results['off']])
     for s in ('on, script answered', 'on, script hanging'):
         ratio = bl.median([d for d, _c in results[s]]) / off
