@@ -25,7 +25,7 @@ class PaymentProvider(models.Model):
         with APS' connect and read timeouts. """
         return aps_client.new_session()
 
-    def _aps_tamara_make_request(self, payload, session=None, verify_signature=True):
+    def _aps_tamara_make_request(self, payload, session=None, verify_signature=True, tx=None):
         """ Send a signed request to APS' paymentApi and return its verified answer.
 
         The merchant's credentials and the language are added and the request is signed with the
@@ -43,6 +43,8 @@ class PaymentProvider(models.Model):
         :param bool verify_signature: Whether to refuse an answer not signed by APS. Only the
                                       connection test, which changes nothing, reads an unverified
                                       answer (APS does not sign some refusals).
+        :param payment.transaction tx: The transaction the request is about, if the caller has it;
+                                       otherwise found by the payload's reference.
         :return: The answer, values as strings.
         :rtype: dict
         :raise ValidationError: If APS cannot be reached, does not answer in time, answers with an
@@ -50,7 +52,7 @@ class PaymentProvider(models.Model):
         """
         self.ensure_one()
         reference = payload.get('maintenance_reference') or payload.get('merchant_reference')
-        tx_sudo = self.env['payment.transaction'].sudo().search(
+        tx_sudo = tx.sudo() if tx else self.env['payment.transaction'].sudo().search(
             [('reference', '=', reference), ('provider_id', '=', self.id)], limit=1
         ) if reference else None
         # The account that signed the payment's PURCHASE, with its own endpoint.

@@ -209,7 +209,7 @@ class PaymentTransaction(models.Model):
         try:
             answer = payment.provider_id._aps_tamara_make_request(
                 {'query_command': 'CHECK_STATUS', 'merchant_reference': payment.reference},
-                session=session,
+                session=session, tx=payment,
             )
         except ValidationError as error:
             _logger.info("Could not check transaction %s with APS: %s", payment.reference, error)
