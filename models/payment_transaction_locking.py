@@ -80,7 +80,8 @@ class PaymentTransaction(models.Model):
                 cr.execute(SQL(lock + " NOWAIT", self.id), log_exceptions=False)
                 return
             except (errors.LockNotAvailable, errors.SerializationFailure):
-                pass  # Held, or changed since this view: the loop starts with a rollback.
+                # The loop starts with a rollback: a new database transaction and view.
+                _logger.debug("Transaction %s is held or changed since this view: waiting.", self.id)
         for _attempt in range(const.LOCK_ATTEMPTS):
             cr.rollback()  # The next query starts a new database transaction and view.
             self.env.transaction.reset()
