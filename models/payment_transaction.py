@@ -121,12 +121,10 @@ class PaymentTransaction(models.Model):
         )
 
     def _get_specific_create_values(self, provider_code, values):
-        """ Override of `payment` to record, for a payment, the APS account that signs it and the
-        moment the shopper is sent to APS (Odoo creates the payment and renders its redirect form
-        in one request), and the language the shopper is using on the website rather than their
-        contact's: Tamara's page and the reason of a decline shown back in the shop are then in
-        the language of the shop's pages (an English contact shopping on the Arabic pages reads
-        Arabic).
+        """ Override of `payment` to record, for a payment, the APS account that signs it and when
+        the shopper is sent to APS (Odoo creates it and renders its form in one request), and the
+        shop pages' language rather than the contact's: Tamara's page and a decline's reason are
+        then in the language the shopper is reading.
 
         :param str provider_code: The code of the provider managing the transaction.
         :param dict values: The original create values.
