@@ -141,7 +141,8 @@ class APSTamaraController(http.Controller):
         The transaction is locked only once the signature is known valid, with a fresh view of
         the database (`_aps_tamara_get_target`): the messages of one payment arriving together are
         applied one after the other, without serialization failures. A result already applied is
-        only recorded.
+        only recorded: without the lock when what the request read shows it applied (a committed
+        result stays applied, later messages being newer), else once the lock is taken.
 
         :param dict message: The message, values as strings.
         :param payment.transaction tx_sudo: The sudoed transaction it names (a payment).
@@ -158,6 +159,8 @@ class APSTamaraController(http.Controller):
             self._aps_tamara_log(channel, message, 'missing or invalid signature')
             log_model._aps_tamara_record(channel, 'forged', tx=tx_sudo, received=message)
             raise Forbidden()
+        if self._aps_tamara_record_if_applied(message, tx_sudo, provider_code, channel, outcome):
+            return
         try:
             # The payment locked, or the refund a REFUND message is about.
             target_sudo = tx_sudo._aps_tamara_get_target(provider_code, message)
@@ -166,12 +169,7 @@ class APSTamaraController(http.Controller):
             self._aps_tamara_log(channel, message, 'unknown maintenance reference')
             log_model._aps_tamara_record(channel, 'unknown', tx=tx_sudo, received=message)
             raise NotFound() from None
-        if provider_code == const.PROVIDER_CODE \
-                and target_sudo._aps_tamara_is_already_applied(message):
-            # A repeated message (APS retries, the return and the notification of one result):
-            # recorded, without going through the framework again to change nothing.
-            self._aps_tamara_log(channel, message, f'{outcome}, already applied', level=logging.INFO)
-            log_model._aps_tamara_record(channel, outcome, tx=target_sudo, received=message)
+        if self._aps_tamara_record_if_applied(message, target_sudo, provider_code, channel, outcome):
             return
         try:
             target_sudo._aps_tamara_handle_notification(provider_code, message)
@@ -188,6 +186,22 @@ class APSTamaraController(http.Controller):
             raise BadRequest() from None
         self._aps_tamara_log(channel, message, outcome, level=logging.INFO)
         log_model._aps_tamara_record(channel, outcome, tx=target_sudo, received=message)
+
+    def _aps_tamara_record_if_applied(self, message, tx_sudo, provider_code, channel, outcome):
+        """ Record a repeated message (APS retries, the return and the notification of one result)
+        that is already applied to its Tamara transaction, without going through the framework
+        again to change nothing.
+
+        :return: Whether the message is already applied, and recorded.
+        :rtype: bool
+        """
+        if provider_code != const.PROVIDER_CODE or not tx_sudo._aps_tamara_is_already_applied(message):
+            return False
+        self._aps_tamara_log(channel, message, f'{outcome}, already applied', level=logging.INFO)
+        request.env['payment.aps_tamara.log']._aps_tamara_record(
+            channel, outcome, tx=tx_sudo, received=message,
+        )
+        return True
 
     @staticmethod
     def _aps_tamara_log(channel, message, outcome, level=logging.WARNING):

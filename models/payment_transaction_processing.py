@@ -13,6 +13,12 @@ from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
 _logger = logging.getLogger(__name__)
 
+# What `_aps_tamara_is_already_applied` reads of a payment.
+APPLIED_RESULT_FIELDS = (
+    'state', 'provider_reference', 'currency_id', 'aps_tamara_response_code',
+    'aps_tamara_response_message', 'aps_tamara_payment_option', 'aps_tamara_confirmed_amount',
+)
+
 
 class PaymentTransaction(models.Model):
     """ APS' messages about a payment (the shopper's return, notifications, status checks): the
@@ -60,10 +66,11 @@ class PaymentTransaction(models.Model):
         reference = notification_data.get('merchant_reference')
         if not reference or not isinstance(reference, str):
             raise ValidationError(_("Received data with missing reference."))
-        # The provider read with the same query: its credentials check the signature next.
+        # Read with the same query: the provider, whose credentials check the signature next, and
+        # what telling and recording a repeated message read, which then reads nothing more.
         tx = self.search_fetch(
             [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)],
-            ['provider_id'],
+            ['provider_id', 'company_id', *APPLIED_RESULT_FIELDS],
         )
         if not tx:
             raise ValidationError(_(
@@ -163,8 +170,10 @@ class PaymentTransaction(models.Model):
         if received != recorded:
             return False
         if target_state in ('done', 'pending'):
+            # The amount recorded once confirmed (`_aps_tamara_is_amount_confirmed`), in the
+            # transaction's currency.
             return notification_data.get('amount') == str(self.aps_tamara_confirmed_amount) \
-                and self._aps_tamara_is_amount_confirmed(notification_data)
+                and notification_data.get('currency') == self.currency_id.name
         return True
 
     def _aps_tamara_apply_notification(self, notification_data):

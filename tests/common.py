@@ -2,7 +2,9 @@
 
 import contextlib
 import hashlib
+from unittest.mock import patch
 
+from odoo import sql_db
 from odoo.fields import Command
 
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
@@ -34,6 +36,28 @@ def partner_numbers(mobile=False, phone=False):
     if compat.ODOO19:
         return {'phone': mobile or phone}
     return {'mobile': mobile, 'phone': phone}
+
+
+@contextlib.contextmanager
+def recorded_queries():
+    """ Record the SQL of the queries run meanwhile, those of requests that the test's HTTP server
+    serves included (same process).
+
+    :return: The list that the queries' SQL is appended to.
+    """
+    queries = []
+    execute = sql_db.Cursor.execute
+
+    def spy(cursor, query, *args, **kwargs):
+        queries.append(str(getattr(query, 'code', query)))
+        return execute(cursor, query, *args, **kwargs)
+    with patch.object(sql_db.Cursor, 'execute', spy):
+        yield queries
+
+
+def row_locks(queries):
+    """ The queries that lock rows. """
+    return [q for q in queries if 'FOR UPDATE' in q.upper() or 'FOR NO KEY UPDATE' in q.upper()]
 
 
 class APSTamaraCommon(PaymentHttpCommon):

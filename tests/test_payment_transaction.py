@@ -22,6 +22,7 @@ from odoo.addons.payment_aps_tamara.tests.common import (
     TAMARA_TX_LOGGERS,
     APSTamaraCommon,
     partner_numbers,
+    recorded_queries,
 )
 
 
@@ -163,13 +164,7 @@ class TestPaymentTransaction(APSTamaraCommon):
         self.assertTrue(tx.aps_tamara_redirected_at)
         self.env.flush_all()
         self.env.invalidate_all()
-        queries = []
-        execute = sql_db.Cursor.execute
-
-        def spy(cursor, query, *args, **kwargs):
-            queries.append(str(getattr(query, 'code', query)))
-            return execute(cursor, query, *args, **kwargs)
-        with patch.object(sql_db.Cursor, 'execute', spy):
+        with recorded_queries() as queries:
             self._get_form_values(tx)
             self.env.flush_all()
         self.assertFalse([q for q in queries if q.lstrip().upper().startswith('UPDATE')])

@@ -14,6 +14,8 @@ from odoo.addons.payment_aps_tamara.tests.common import (
     PAYMENT_TX_LOGGER,
     TAMARA_TX_LOGGERS,
     APSTamaraCommon,
+    recorded_queries,
+    row_locks,
 )
 
 
@@ -234,6 +236,22 @@ class TestProcessingFlows(APSTamaraCommon):
         self.assertEqual(
             tx.aps_tamara_log_ids.mapped('channel'), ['return', 'webhook', 'webhook']
         )
+
+    @mute_logger(PAYMENT_TX_LOGGER)
+    def test_repeated_result_is_recorded_without_locking_the_payment(self):
+        """ What the database committed shows the result applied: recording it again changes
+        nothing, and does not wait for a message about the same payment being applied. """
+        tx = self._create_order_transaction()
+        answer = self._aps_answer(tx)
+        with recorded_queries() as first:
+            self._make_http_post_request(self.webhook_url, data=answer)
+        with recorded_queries() as repeated:
+            response = self._make_http_post_request(self.webhook_url, data=answer)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(row_locks(first), "Applying a result locks the payment.")
+        self.assertEqual(row_locks(repeated), [])
+        self.assertEqual(tx.state, 'done')
+        self.assertEqual(tx.aps_tamara_log_ids.mapped('state'), ['accepted'] * 2)
 
     @mute_logger(PAYMENT_TX_LOGGER, *TAMARA_TX_LOGGERS)
     def test_only_an_identical_result_counts_as_already_applied(self):

@@ -1,9 +1,7 @@
 # Part of payment_aps_tamara. See LICENSE file for full copyright and licensing details.
 
 import json
-from unittest.mock import patch
 
-from odoo.sql_db import Cursor
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -12,6 +10,8 @@ from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
     PAYMENT_TX_LOGGER,
     APSTamaraCommon,
+    recorded_queries,
+    row_locks,
 )
 
 # What a support person needs of a refused message; more is an unauthenticated flood stored.
@@ -64,16 +64,9 @@ class TestSafetyHostile(APSTamaraCommon):
     @mute_logger(CONTROLLER_LOGGER, PAYMENT_TX_LOGGER)
     def test_signature_is_checked_before_any_row_lock(self):
         forged = dict(self._aps_answer(self.tx), signature='0' * 64)
-        queries = []
-        execute = Cursor.execute
-
-        def spy(cursor, query, *args, **kwargs):
-            queries.append(str(getattr(query, 'code', query)))
-            return execute(cursor, query, *args, **kwargs)
-        with patch.object(Cursor, 'execute', spy):
+        with recorded_queries() as queries:
             self.assertEqual(self._post(self.webhook_url, data=forged).status_code, 403)
-        locks = [q for q in queries if 'FOR UPDATE' in q.upper() or 'FOR NO KEY UPDATE' in q.upper()]
-        self.assertEqual(locks, [], "A forged message must not lock the transaction.")
+        self.assertEqual(row_locks(queries), [], "A forged message must not lock the transaction.")
 
     @mute_logger(CONTROLLER_LOGGER, PAYMENT_TX_LOGGER, 'odoo.addons.payment_aps_tamara.models.payment_provider')
     def test_refused_rows_stay_bounded_under_a_flood(self):
