@@ -9,7 +9,8 @@ echoed as APS does) is delivered twice, as APS retries: 8 clients take the messa
 8 originals followed by their 8 copies. Rounds alternate ours and core. Printed: throughput,
 p50/p99 latency, queries per request (Odoo's access log), and the ratio ours/core.
 
-    tools/bench/notifications.py [--rounds 5] [--txs 48] [--modes threaded,prefork] [--profile]
+    tools/bench/notifications.py [--rounds 5] [--txs 48] [--modes threaded,prefork]
+                                 [--profile | --in-process]
 """
 import benchlib as bl  # first: it runs the script again under Odoo's venv if needed # noqa: I001
 
@@ -134,6 +135,36 @@ def check_states(bench, references):
             f"{p} {s}: {n}" for p, s, n in cr.fetchall()))
 
 
+def in_process(bench, batches):
+    """Every notification twice through Odoo's WSGI application in this process (no socket, one
+    thread, no profiler), sides alternating batch by batch (the first batch warms up): the median
+    time and queries of a first delivery and of a copy, and their ratio."""
+    from werkzeug.test import Client
+
+    import odoo.http
+    client = Client(odoo.http.root)
+    figures = {(side, label): [] for side in PATHS for label in ('first', 'copy')}
+    for r, batch in enumerate(batches):
+        for side in (('ours', 'core') if r % 2 == 0 else ('core', 'ours')):
+            for label in ('first', 'copy'):
+                for answer in batch[side]:
+                    q0, t0 = bl.queries(), time.perf_counter()
+                    status = client.post(PATHS[side], data=answer).status_code
+                    assert status == 200, status
+                    if r:
+                        figures[side, label].append(
+                            ((time.perf_counter() - t0) * 1000, bl.queries() - q0))
+    rows = []
+    for label, name in (('first', 'first delivery'), ('copy', 'second delivery (copy)')):
+        ms = {side: bl.median([t for t, _q in figures[side, label]]) for side in PATHS}
+        queries = {side: bl.median([q for _t, q in figures[side, label]]) for side in PATHS}
+        rows.append([name, f"{ms['ours']:.2f} ms, {queries['ours']:g} q",
+                     f"{ms['core']:.2f} ms, {queries['core']:g} q", f"{ms['ours'] / ms['core']:.3f}"])
+    bl.say(f"\n== notifications in-process ({len(batches) - 1} alternating batches x {TXS} "
+           "transactions per side, each delivered twice) ==")
+    bl.table(rows, ['delivery', 'ours', 'core', 'ratio ours/core'])
+
+
 def profile(bench, batch):
     """Every notification of the batch twice through Odoo's WSGI application in this process
     (no socket, one thread): queries and time of a first delivery and of a copy, and cProfile."""
@@ -172,6 +203,8 @@ def main():
     parser.add_argument('--modes', default='threaded,prefork')
     parser.add_argument('--profile', action='store_true',
                         help="profile in-process instead of measuring servers")
+    parser.add_argument('--in-process', action='store_true',
+                        help="time in-process, without servers nor profiler")
     parser.add_argument('--db', help="reuse this database (kept)")
     parser.add_argument('--keep-db', action='store_true')
     args = parser.parse_args()
@@ -180,6 +213,10 @@ def main():
     if args.profile:
         batch = make_batches(bench, 1)[0]
         profile(bench, batch)
+        return
+    if args.in_process:
+        in_process(bench, make_batches(bench, args.rounds + 1))
+        bl.say(bl.machine())
         return
     modes = args.modes.split(',')
     bl.say(f"bench: preparing {(args.rounds + 1) * len(modes) * 2 * TXS} transactions")
