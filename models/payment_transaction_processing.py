@@ -13,12 +13,6 @@ from odoo.addons.payment_aps_tamara.aps import status as aps_status
 
 _logger = logging.getLogger(__name__)
 
-# What `_aps_tamara_is_already_applied` reads of a payment.
-APPLIED_RESULT_FIELDS = (
-    'state', 'provider_reference', 'currency_id', 'aps_tamara_response_code',
-    'aps_tamara_response_message', 'aps_tamara_payment_option', 'aps_tamara_confirmed_amount',
-)
-
 
 class PaymentTransaction(models.Model):
     """ APS' messages about a payment (the shopper's return, notifications, status checks): the
@@ -66,11 +60,12 @@ class PaymentTransaction(models.Model):
         reference = notification_data.get('merchant_reference')
         if not reference or not isinstance(reference, str):
             raise ValidationError(_("Received data with missing reference."))
-        # Read with the same query: the provider, whose credentials check the signature next, and
-        # what telling and recording a repeated message read, which then reads nothing more.
+        # Read with the same query the payment's columns, which Odoo's prefetching reads at the
+        # first field read anyway: the provider, whose credentials check the signature next, what
+        # telling and recording a repeated message read, and what applying a new one reads.
         tx = self.search_fetch(
             [('reference', '=', reference), ('provider_code', '=', const.PROVIDER_CODE)],
-            ['provider_id', 'company_id', *APPLIED_RESULT_FIELDS],
+            [name for name, field in self._fields.items() if field.prefetch is True],
         )
         if not tx:
             raise ValidationError(_(
