@@ -2,9 +2,7 @@
 
 import contextlib
 import hashlib
-from unittest.mock import patch
 
-from odoo import sql_db
 from odoo.fields import Command
 
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
@@ -36,23 +34,6 @@ def partner_numbers(mobile=False, phone=False):
     if compat.ODOO19:
         return {'phone': mobile or phone}
     return {'mobile': mobile, 'phone': phone}
-
-
-@contextlib.contextmanager
-def recorded_queries():
-    """ Record the SQL of the queries run meanwhile, those of requests that the test's HTTP server
-    serves included (same process).
-
-    :return: The list that the queries' SQL is appended to.
-    """
-    queries = []
-    execute = sql_db.Cursor.execute
-
-    def spy(cursor, query, *args, **kwargs):
-        queries.append(str(getattr(query, 'code', query)))
-        return execute(cursor, query, *args, **kwargs)
-    with patch.object(sql_db.Cursor, 'execute', spy):
-        yield queries
 
 
 def row_locks(queries):
@@ -124,6 +105,16 @@ class APSTamaraCommon(PaymentHttpCommon):
         takes longer than Odoo's default of 12 s on a busy machine. """
         kwargs.setdefault('timeout', 60)
         return super().url_open(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def _recorded_queries(self):
+        """ Record the SQL of the queries run meanwhile, with Odoo's own recorder of
+        `assertQueries`: those of the requests that the test's HTTP server serves as well (same
+        process). The ORM's pending writes are flushed before and after.
+
+        :return: The list that the queries' SQL is appended to.
+        """
+        yield from self._patchExecute([])
 
     def _allow_http(self):
         """ Let HTTP requests that this test does not make through `url_open` reach the server

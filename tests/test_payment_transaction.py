@@ -22,7 +22,6 @@ from odoo.addons.payment_aps_tamara.tests.common import (
     TAMARA_TX_LOGGERS,
     APSTamaraCommon,
     partner_numbers,
-    recorded_queries,
 )
 
 
@@ -164,7 +163,7 @@ class TestPaymentTransaction(APSTamaraCommon):
         self.assertTrue(tx.aps_tamara_redirected_at)
         self.env.flush_all()
         self.env.invalidate_all()
-        with recorded_queries() as queries:
+        with self._recorded_queries() as queries:
             self._get_form_values(tx)
             self.env.flush_all()
         self.assertFalse([q for q in queries if q.lstrip().upper().startswith('UPDATE')])

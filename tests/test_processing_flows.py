@@ -14,7 +14,6 @@ from odoo.addons.payment_aps_tamara.tests.common import (
     PAYMENT_TX_LOGGER,
     TAMARA_TX_LOGGERS,
     APSTamaraCommon,
-    recorded_queries,
     row_locks,
 )
 
@@ -243,9 +242,9 @@ class TestProcessingFlows(APSTamaraCommon):
         nothing, and does not wait for a message about the same payment being applied. """
         tx = self._create_order_transaction()
         answer = self._aps_answer(tx)
-        with recorded_queries() as first:
+        with self._recorded_queries() as first:
             self._make_http_post_request(self.webhook_url, data=answer)
-        with recorded_queries() as repeated:
+        with self._recorded_queries() as repeated:
             response = self._make_http_post_request(self.webhook_url, data=answer)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(row_locks(first), "Applying a result locks the payment.")

@@ -10,7 +10,6 @@ from odoo.addons.payment_aps_tamara.tests.common import (
     CONTROLLER_LOGGER,
     PAYMENT_TX_LOGGER,
     APSTamaraCommon,
-    recorded_queries,
     row_locks,
 )
 
@@ -64,7 +63,7 @@ class TestSafetyHostile(APSTamaraCommon):
     @mute_logger(CONTROLLER_LOGGER, PAYMENT_TX_LOGGER)
     def test_signature_is_checked_before_any_row_lock(self):
         forged = dict(self._aps_answer(self.tx), signature='0' * 64)
-        with recorded_queries() as queries:
+        with self._recorded_queries() as queries:
             self.assertEqual(self._post(self.webhook_url, data=forged).status_code, 403)
         self.assertEqual(row_locks(queries), [], "A forged message must not lock the transaction.")
 
